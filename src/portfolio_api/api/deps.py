@@ -1,0 +1,91 @@
+"""Dependencies: who is calling (public, optional user, user, owner) and the services.
+
+All are `async def`: a plain `def` dependency hops to a worker thread on every call.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from portfolio_api.container import Container
+from portfolio_api.core.errors import Forbidden, Unauthorized
+from portfolio_api.core.etag import parse_if_match
+from portfolio_api.core.security import Principal
+from portfolio_api.services.auth import AuthService
+from portfolio_api.services.users import UserService
+
+# Declares the scheme in the OpenAPI document; the header itself is checked below.
+_bearer = HTTPBearer(auto_error=False, description="A Cognito ID token (or access token).")
+
+
+async def get_container(request: Request) -> Container:
+    """The app's container."""
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def bearer_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """The bearer token, None when absent; any other Authorization header is a 401."""
+    if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("The Authorization header must be 'Bearer <token>'.")
+        return None
+    return credentials.credentials
+
+
+BearerToken = Annotated[str | None, Depends(bearer_token)]
+
+
+async def optional_user(token: BearerToken, container: ContainerDep) -> Principal | None:
+    """Public routes: anonymous is fine, but a token that is present must be valid."""
+    return container.token_verifier.verify(token) if token else None
+
+
+async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    """Any signed-in user."""
+    if principal is None:
+        raise Unauthorized("Sign in to use this route.")
+    return principal
+
+
+async def owner_user(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+    """A member of the owner group."""
+    if not principal.is_owner:
+        raise Forbidden("Only the site owner may do this.")
+    return principal
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+OwnerUser = Annotated[Principal, Depends(owner_user)]
+
+
+async def auth_service(container: ContainerDep) -> AuthService:
+    """The Cognito flows."""
+    return container.auth_service
+
+
+async def user_service(container: ContainerDep) -> UserService:
+    """Profiles."""
+    return container.user_service
+
+
+AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
+UserServiceDep = Annotated[UserService, Depends(user_service)]
+
+
+async def if_match_version(
+    if_match: Annotated[str | None, Header(description='The ETag last seen, e.g. "3".')] = None,
+) -> int | None:
+    """The version an `If-Match` header names; `*` or absent means no precondition."""
+    return parse_if_match(if_match)
+
+
+IfMatchVersion = Annotated[int | None, Depends(if_match_version)]

@@ -1,0 +1,105 @@
+"""`/v1/auth`: sign-up, sign-in, tokens and passwords through Cognito."""
+
+from fastapi import APIRouter, Response, status
+
+from portfolio_api.api.deps import AuthServiceDep, BearerToken, CurrentUser
+from portfolio_api.api.responses import problems
+from portfolio_api.schemas.auth import (
+    Challenge,
+    ChallengeRequest,
+    ChangePasswordRequest,
+    ConfirmRequest,
+    EmailRequest,
+    LoginRequest,
+    LogoutRequest,
+    RefreshedTokens,
+    RefreshRequest,
+    RegisteredUser,
+    RegisterRequest,
+    ResetPasswordRequest,
+    Tokens,
+)
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisteredUser,
+    responses=problems(400, 403, 409),
+)
+async def register(body: RegisterRequest, auth: AuthServiceDep) -> RegisteredUser:
+    """Create the Cognito user and the profile together; a half-made user is rolled back."""
+    return auth.register(body)
+
+
+@router.post("/confirm", status_code=NO_CONTENT, responses=problems(400))
+async def confirm(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
+    """Confirm the e-mail address with the code Cognito sent."""
+    auth.confirm(body.email, body.code)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post("/resend-code", status_code=NO_CONTENT, responses=problems(400, 429))
+async def resend_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
+    """Send the confirmation code again (204 for unknown e-mails too)."""
+    auth.resend_code(body.email)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post("/login", response_model=Tokens | Challenge, responses=problems(400, 401, 403))
+async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | Challenge:
+    """Tokens, or the challenge to answer at `/challenge`."""
+    return auth.login(body)
+
+
+@router.post("/challenge", response_model=Tokens | Challenge, responses=problems(400, 401))
+async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Challenge:
+    """Answer the challenge login returned."""
+    return auth.answer_challenge(body)
+
+
+@router.post("/refresh", response_model=RefreshedTokens, responses=problems(400, 401))
+async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens:
+    """New ID and access tokens from a refresh token."""
+    return auth.refresh(body.refresh_token)
+
+
+@router.post("/logout", status_code=NO_CONTENT, responses=problems(401))
+async def logout(
+    user: CurrentUser, auth: AuthServiceDep, body: LogoutRequest | None = None
+) -> Response:
+    """Revoke all of the caller's refresh tokens.
+
+    The optional `refreshToken` is accepted for the contract; global sign-out revokes it with
+    the rest, so it needs no call of its own.
+    """
+    del body
+    auth.logout(user)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post("/forgot-password", status_code=NO_CONTENT, responses=problems(400, 429))
+async def forgot_password(body: EmailRequest, auth: AuthServiceDep) -> Response:
+    """Send a reset code (204 for unknown e-mails too)."""
+    auth.forgot_password(body.email)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post("/reset-password", status_code=NO_CONTENT, responses=problems(400))
+async def reset_password(body: ResetPasswordRequest, auth: AuthServiceDep) -> Response:
+    """Set a new password with the code from forgot-password."""
+    auth.reset_password(body)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post("/change-password", status_code=NO_CONTENT, responses=problems(400, 401))
+async def change_password(
+    body: ChangePasswordRequest, user: CurrentUser, token: BearerToken, auth: AuthServiceDep
+) -> Response:
+    """Change the caller's password, proving the current one."""
+    auth.change_password(user, token or "", body)
+    return Response(status_code=NO_CONTENT)

@@ -1,0 +1,32 @@
+"""`/v1/users/me`: the caller's own profile."""
+
+from fastapi import APIRouter, Response
+
+from portfolio_api.api.deps import CurrentUser, IfMatchVersion, UserServiceDep
+from portfolio_api.api.responses import problems
+from portfolio_api.core.etag import etag_for
+from portfolio_api.schemas.users import Profile, ProfileUpdate
+
+router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+@router.get("/me", response_model=Profile, responses=problems(401))
+async def get_me(user: CurrentUser, users: UserServiceDep, response: Response) -> Profile:
+    """The profile, with its groups and owner flag from the token."""
+    profile = users.get_me(user)
+    response.headers["ETag"] = etag_for(profile.version)
+    return profile
+
+
+@router.patch("/me", response_model=Profile, responses=problems(400, 401, 412))
+async def update_me(
+    body: ProfileUpdate,
+    user: CurrentUser,
+    users: UserServiceDep,
+    expected_version: IfMatchVersion,
+    response: Response,
+) -> Profile:
+    """Change name, bio or avatar; `If-Match` guards against lost updates."""
+    profile = users.update_me(user, body, expected_version)
+    response.headers["ETag"] = etag_for(profile.version)
+    return profile

@@ -1,0 +1,151 @@
+"""`portfolio-api dev | create-owner`: the local stack, and owner set-up in a real pool."""
+
+import argparse
+import logging
+import os
+import socket
+import sys
+
+DEFAULT_OWNER_EMAIL = "owner@example.com"
+DEFAULT_OWNER_PASSWORD = "Portfolio-Owner-1!"  # local stand-in only; printed at start
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def run_dev(host: str, port: int) -> None:
+    """Start moto in-process as DynamoDB and Cognito, provision it, then serve the app."""
+    import boto3
+    import uvicorn
+    from moto.server import ThreadedMotoServer
+
+    from portfolio_api.core.clock import system_clock
+    from portfolio_api.core.settings import load_settings
+    from portfolio_api.local import moto_extensions
+    from portfolio_api.local.stack import OWNER_GROUP, provision
+    from portfolio_api.repositories.users import UserRepository
+    from portfolio_api.services.owner_setup import ensure_owner
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-call access lines
+    moto_port = int(os.environ.get("MOTO_PORT") or _free_port("127.0.0.1"))
+    moto_extensions.install()
+    stand_in = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    stand_in.start()
+    region = "us-east-1"
+    # The dev stack never reaches real AWS: every AWS setting points at the stand-in.
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": region,
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    cognito = boto3.client("cognito-idp", region_name=region)
+    stack = provision(dynamodb, cognito)
+    os.environ.update(
+        {
+            "DYNAMODB_TABLE_NAME": stack.table_name,
+            "COGNITO_USER_POOL_ID": stack.user_pool_id,
+            "COGNITO_CLIENT_ID": stack.client_id,
+            "COGNITO_REGION": region,
+        }
+    )
+    os.environ.setdefault("ENVIRONMENT", "local")
+    os.environ.setdefault("CORS_ALLOW_ORIGINS", "*")
+    email = os.environ.get("OWNER_EMAIL", DEFAULT_OWNER_EMAIL)
+    password = os.environ.get("OWNER_PASSWORD", DEFAULT_OWNER_PASSWORD)
+    ensure_owner(
+        cognito,
+        UserRepository(dynamodb, stack.table_name),
+        user_pool_id=stack.user_pool_id,
+        email=email,
+        password=password,
+        owner_group=OWNER_GROUP,
+        clock=system_clock,
+    )
+    settings = load_settings()
+    from portfolio_api.main import create_app
+
+    base = f"http://{host}:{port}"
+    print(
+        "Portfolio API, local stack (moto stands in for DynamoDB and Cognito, in memory)\n"
+        f"  API      {base}/v1   health {base}/health\n"
+        f"  Docs     {base}/docs   spec {base}/openapi.json\n"
+        f"  Owner    {email} / {password}   (set OWNER_EMAIL / OWNER_PASSWORD to change)\n"
+        f"  Pool     {stack.user_pool_id}   client {stack.client_id}   table {stack.table_name}\n"
+        "  Sign-up  any confirmation code is accepted by the stand-in",
+        flush=True,
+    )
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    finally:
+        stand_in.stop()
+
+
+def run_create_owner(email: str, password_stdin: bool) -> None:
+    """Make or promote the owner in the configured (real) pool."""
+    from portfolio_api.core.clock import system_clock
+    from portfolio_api.core.settings import load_settings
+    from portfolio_api.db.client import cognito_client, dynamodb_client
+    from portfolio_api.repositories.users import UserRepository
+    from portfolio_api.services.owner_setup import ensure_owner
+
+    settings = load_settings()
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    result = ensure_owner(
+        cognito_client(settings.region),
+        UserRepository(dynamodb_client(settings.region), settings.dynamodb_table_name),
+        user_pool_id=settings.cognito_user_pool_id,
+        email=email.lower(),
+        password=password,
+        owner_group=settings.owner_group,
+        clock=system_clock,
+    )
+    state = "created" if result.created else "already existed; promoted"
+    print(f"owner {email} ({result.user_id}) {state}, in group '{settings.owner_group}'")
+    if result.created and not password:
+        print(
+            "Cognito e-mails a temporary password; the first login answers NEW_PASSWORD_REQUIRED."
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `portfolio-api` console script."""
+    from portfolio_api.core.settings import SettingsError
+
+    parser = argparse.ArgumentParser(prog="portfolio-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    dev = commands.add_parser("dev", help="serve the API on an embedded stand-in for AWS")
+    dev.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    dev.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    owner = commands.add_parser("create-owner", help="make or promote the owner in the pool")
+    owner.add_argument("email")
+    owner.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read a permanent password from stdin instead of having Cognito e-mail one",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "dev":
+            run_dev(args.host, args.port)
+        else:
+            run_create_owner(args.email, args.password_stdin)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

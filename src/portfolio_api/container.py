@@ -1,0 +1,61 @@
+"""The process's object graph: clients, repositories and services, each built on first use.
+
+One container per app; the app lives as long as the process (or the Lambda container), so each
+piece is made once per process and nothing touches the network at import or start-up.
+"""
+
+from functools import cached_property
+
+from portfolio_api.core.clock import Clock, system_clock
+from portfolio_api.core.security import TokenVerifier, cognito_endpoint, http_jwks_fetcher
+from portfolio_api.core.settings import Settings
+from portfolio_api.db.client import cognito_client, dynamodb_client
+from portfolio_api.repositories.users import UserRepository
+from portfolio_api.services.auth import AuthService
+from portfolio_api.services.users import UserService
+
+
+class Container:
+    """Lazily built collaborators for one configuration."""
+
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        """The verifier for this pool; its JWKS cache lives as long as the process."""
+        jwks_url = (
+            f"{cognito_endpoint(self.settings.region)}/"
+            f"{self.settings.cognito_user_pool_id}/.well-known/jwks.json"
+        )
+        return TokenVerifier(
+            issuer=self.settings.issuer,
+            client_id=self.settings.cognito_client_id,
+            owner_group=self.settings.owner_group,
+            fetch_jwks=http_jwks_fetcher(jwks_url),
+        )
+
+    @cached_property
+    def users_repository(self) -> UserRepository:
+        """Profile items."""
+        return UserRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+
+    @cached_property
+    def auth_service(self) -> AuthService:
+        """Cognito flows."""
+        return AuthService(
+            cognito_client(self.settings.region),
+            self.users_repository,
+            user_pool_id=self.settings.cognito_user_pool_id,
+            client_id=self.settings.cognito_client_id,
+            allow_signup=self.settings.allow_signup,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def user_service(self) -> UserService:
+        """Profiles."""
+        return UserService(self.users_repository, self.clock)

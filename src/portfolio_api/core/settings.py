@@ -1,0 +1,80 @@
+"""Configuration from the environment, validated once at start-up."""
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+APP_VERSION = "0.1.0"
+
+_POOL_ID_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$"
+
+
+class SettingsError(RuntimeError):
+    """A missing or malformed setting; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads. boto3 reads `AWS_ENDPOINT_URL*` and credentials itself."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    dynamodb_table_name: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")
+    cognito_user_pool_id: str = Field(pattern=_POOL_ID_PATTERN)
+    cognito_client_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w+]+$")
+    cognito_region: str = Field(default="", pattern=r"^([a-z]{2}(-[a-z]+)+-\d)?$")
+    environment: Literal["local", "test", "dev", "staging", "prod"] = "local"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    allow_signup: bool = True
+    owner_group: str = "owner"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            if origin != "*" and not origin.startswith(("https://", "http://")):
+                raise ValueError(f"origin {origin!r} must be '*' or start with http(s)://")
+        return origins
+
+    @property
+    def region(self) -> str:
+        """The Cognito region; the pool id starts with it, so it defaults from there."""
+        return self.cognito_region or self.cognito_user_pool_id.split("_", 1)[0]
+
+    @property
+    def issuer(self) -> str:
+        """Cognito's issuer form, kept even when the JWKS comes from a local stand-in."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+
+def load_settings() -> Settings:
+    """Read the environment now, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            reason = "is missing" if error["type"] == "missing" else f"is malformed: {error['msg']}"
+            problems.append(f"{name} {reason}")
+        raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

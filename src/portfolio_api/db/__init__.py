@@ -1,0 +1,1 @@
+"""The one DynamoDB table: its keys, its definition and its client."""

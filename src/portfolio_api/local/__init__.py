@@ -1,0 +1,1 @@
+"""The embedded local stack: moto as a stand-in for DynamoDB and Cognito."""

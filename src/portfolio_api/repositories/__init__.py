@@ -1,0 +1,1 @@
+"""Data access over the single table; the only layer that speaks DynamoDB."""

@@ -1,0 +1,212 @@
+"""The repository base: typed (de)serialisation, conditional writes, transactions, error mapping.
+
+Items cross this boundary as plain dicts of Python values; numbers come back as `Decimal`, so
+money and counters stay exact. Every public verb maps botocore's `ClientError` through one private
+mapper, so services only ever see the domain errors of `core/errors.py` and `ConditionFailed`:
+
+- a failed condition becomes `ConditionFailed` carrying the item as it was (`ALL_OLD`), which lets
+  a service tell a missing item (404) from a stale version (412) without an extra read;
+- a cancelled transaction becomes `TransactionCancelled` with one reason code per action;
+- throttling that outlived botocore's retries becomes a 503 with `Retry-After`;
+- a request DynamoDB rejects as invalid (an item over 400 KB, say) becomes a 400 without the AWS
+  message; anything else is logged and becomes a bare 500.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from portfolio_api.core.errors import InternalError, ServiceUnavailable, ValidationFailed
+from portfolio_api.db.keys import Key
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+logger = logging.getLogger("portfolio_api.repositories")
+
+Item = dict[str, Any]
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+_THROTTLING = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+    }
+)
+
+
+class ConditionFailed(Exception):
+    """A condition expression did not hold; `old_item` is the item as stored, or None if absent."""
+
+    def __init__(self, old_item: Item | None) -> None:
+        super().__init__("condition failed")
+        self.old_item = old_item
+
+
+class TransactionCancelled(Exception):
+    """A transaction was cancelled; `reasons` holds one code per action (`None` = no problem)."""
+
+    def __init__(self, reasons: list[str | None]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+
+def _plain(value: Any) -> Any:
+    """Floats are never stored: a float reaching here becomes the Decimal of its shortest repr."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values to DynamoDB's attribute-value form; `None` attributes are left out."""
+    return {k: _serializer.serialize(_plain(v)) for k, v in item.items() if v is not None}
+
+
+def serialize_value(value: Any) -> dict[str, Any]:
+    """One Python value (an expression value) to its attribute-value form."""
+    return cast(dict[str, Any], _serializer.serialize(_plain(value)))
+
+
+def deserialize(item: Mapping[str, Any]) -> Item:
+    """DynamoDB's attribute-value form back to Python values (numbers as Decimal)."""
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+class Repository:
+    """Shared verbs over the one table; subclasses add the item types they own."""
+
+    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _get(self, key: Key, *, consistent: bool = False) -> Item | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._table, Key=serialize(key), ConsistentRead=consistent
+            )
+        except (ClientError, BotoCoreError) as exc:
+            self._raise_mapped(exc)
+        raw = response.get("Item")
+        return deserialize(raw) if raw else None
+
+    def _put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:
+        arguments: dict[str, Any] = {"TableName": self._table, "Item": serialize(item)}
+        if condition:
+            arguments["ConditionExpression"] = condition
+            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self._client.put_item(**arguments)
+        except (ClientError, BotoCoreError) as exc:
+            self._raise_mapped(exc)
+
+    def _update(
+        self,
+        key: Key,
+        *,
+        update: str,
+        values: Mapping[str, Any],
+        names: Mapping[str, str] | None = None,
+        condition: str | None = None,
+    ) -> Item:
+        """An UpdateItem returning the new item; a failed condition raises `ConditionFailed`."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": serialize(key),
+            "UpdateExpression": update,
+            "ReturnValues": "ALL_NEW",
+        }
+        if values:
+            arguments["ExpressionAttributeValues"] = {
+                k: serialize_value(v) for k, v in values.items()
+            }
+        if names:
+            arguments["ExpressionAttributeNames"] = dict(names)
+        if condition:
+            arguments["ConditionExpression"] = condition
+            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            response = self._client.update_item(**arguments)
+        except (ClientError, BotoCoreError) as exc:
+            self._raise_mapped(exc)
+        return deserialize(response.get("Attributes", {}))
+
+    def _delete(self, key: Key, *, condition: str | None = None) -> Item | None:
+        """A DeleteItem returning the deleted item, or None when nothing was there."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": serialize(key),
+            "ReturnValues": "ALL_OLD",
+        }
+        if condition:
+            arguments["ConditionExpression"] = condition
+            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            response = self._client.delete_item(**arguments)
+        except (ClientError, BotoCoreError) as exc:
+            self._raise_mapped(exc)
+        raw = response.get("Attributes")
+        return deserialize(raw) if raw else None
+
+    def _transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
+        """All-or-nothing writes; each action is `{"Put"|"Update"|"Delete"|"ConditionCheck": …}`.
+
+        Actions name no table and hold plain Python values; this fills in the table and serialises.
+        """
+        try:
+            self._client.transact_write_items(
+                TransactItems=[self._transact_action(action) for action in actions]  # type: ignore[misc]
+            )
+        except (ClientError, BotoCoreError) as exc:
+            self._raise_mapped(exc)
+
+    def _transact_action(self, action: Mapping[str, Any]) -> dict[str, Any]:
+        ((verb, body),) = action.items()
+        wire: dict[str, Any] = {"TableName": self._table}
+        for field, value in body.items():
+            if field in ("Item", "Key"):
+                wire[field] = serialize(value)
+            elif field == "ExpressionAttributeValues":
+                wire[field] = {k: serialize_value(v) for k, v in value.items()}
+            else:
+                wire[field] = value
+        return {verb: wire}
+
+    def _raise_mapped(self, exc: ClientError | BotoCoreError) -> NoReturn:
+        """The one mapper from botocore's errors to domain errors."""
+        if isinstance(exc, ParamValidationError):
+            raise ValidationFailed("The request could not be stored as given.") from exc
+        if not isinstance(exc, ClientError):
+            logger.error("dynamodb unreachable", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable("The database is unreachable; try again shortly.") from exc
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raw: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            raise ConditionFailed(deserialize(raw) if raw else None) from exc
+        if code == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons", [])
+            codes = [r.get("Code") if r.get("Code") != "None" else None for r in reasons]
+            raise TransactionCancelled(codes) from exc
+        if code in _THROTTLING:
+            logger.warning("dynamodb throttled", extra={"awsCode": code})
+            raise ServiceUnavailable("The service is busy; try again shortly.", 2) from exc
+        if code == "ValidationException":
+            logger.warning(
+                "dynamodb rejected a request", extra={"awsMessage": error.get("Message")}
+            )
+            raise ValidationFailed("The request could not be stored as given.") from exc
+        logger.error("dynamodb error", extra={"awsCode": code})
+        raise InternalError() from exc

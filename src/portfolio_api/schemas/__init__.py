@@ -1,0 +1,1 @@
+"""Wire models: camelCase JSON in and out."""

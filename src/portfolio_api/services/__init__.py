@@ -1,0 +1,1 @@
+"""Business rules between the HTTP layer and the repositories."""

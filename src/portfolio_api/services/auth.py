@@ -1,0 +1,351 @@
+"""Cognito flows behind `/v1/auth`, with Cognito's exceptions mapped to the contract's codes.
+
+Unknown e-mails are never revealed: login answers `invalid_credentials` for a wrong password and
+an unknown user alike, and resend-code and forgot-password answer 204 either way.
+"""
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from portfolio_api.core.clock import Clock, iso_z
+from portfolio_api.core.errors import (
+    ApiError,
+    CodeExpired,
+    EmailTaken,
+    Forbidden,
+    InternalError,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidPassword,
+    RateLimited,
+    ServiceUnavailable,
+    SignupDisabled,
+    Unauthorized,
+    UserNotConfirmed,
+    ValidationFailed,
+)
+from portfolio_api.core.security import Principal
+from portfolio_api.repositories.users import UserRepository
+from portfolio_api.schemas.auth import (
+    Challenge,
+    ChallengeRequest,
+    ChangePasswordRequest,
+    LoginRequest,
+    RefreshedTokens,
+    RegisteredUser,
+    RegisterRequest,
+    ResetPasswordRequest,
+    Tokens,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+logger = logging.getLogger("portfolio_api.auth")
+
+ErrorMap = Mapping[str, Callable[[], ApiError] | None]
+
+_RATE_LIMITED = (
+    "LimitExceededException",
+    "TooManyRequestsException",
+    "TooManyFailedAttemptsException",
+)
+_UNAVAILABLE = ("InternalErrorException", "ServiceUnavailableException")
+
+
+class AuthService:
+    """Every auth flow of the contract over one user pool and one public app client."""
+
+    def __init__(
+        self,
+        cognito: "CognitoIdentityProviderClient",
+        users: UserRepository,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        allow_signup: bool,
+        clock: Clock,
+    ) -> None:
+        self._cognito = cognito
+        self._users = users
+        self._pool_id = user_pool_id
+        self._client_id = client_id
+        self._allow_signup = allow_signup
+        self._clock = clock
+
+    def register(self, request: RegisterRequest) -> RegisteredUser:
+        """Create the Cognito user, then the profile; undo the first when the second fails."""
+        if not self._allow_signup:
+            raise SignupDisabled("Sign-up is disabled on this service.")
+        response = self._call(
+            lambda: self._cognito.sign_up(
+                ClientId=self._client_id,
+                Username=request.email,
+                Password=request.password,
+                UserAttributes=[
+                    {"Name": "email", "Value": request.email},
+                    {"Name": "name", "Value": request.name},
+                ],
+            ),
+            {
+                "UsernameExistsException": lambda: EmailTaken("This e-mail is already registered."),
+                "InvalidPasswordException": _invalid_password,
+                "InvalidParameterException": _invalid_parameter,
+            },
+        )
+        sub = response["UserSub"]
+        now = iso_z(self._clock())
+        try:
+            self._users.create_profile(
+                sub,
+                {"email": request.email, "name": request.name, "createdAt": now, "updatedAt": now},
+            )
+        except Exception:
+            self._roll_back_sign_up(sub)
+            raise
+        return RegisteredUser(
+            user_id=sub, email=request.email, name=request.name, confirmed=response["UserConfirmed"]
+        )
+
+    def _roll_back_sign_up(self, sub: str) -> None:
+        try:
+            self._cognito.admin_delete_user(UserPoolId=self._pool_id, Username=sub)
+            logger.warning("registration rolled back", extra={"userId": sub})
+        except (ClientError, BotoCoreError):
+            logger.exception("registration rollback failed", extra={"userId": sub})
+
+    def confirm(self, email: str, code: str) -> None:
+        """Confirm a sign-up with the e-mailed code."""
+        self._call(
+            lambda: self._cognito.confirm_sign_up(
+                ClientId=self._client_id, Username=email, ConfirmationCode=code
+            ),
+            _CODE_ERRORS,
+        )
+
+    def resend_code(self, email: str) -> None:
+        """Send the sign-up code again; silent for unknown or confirmed users."""
+        self._call(
+            lambda: self._cognito.resend_confirmation_code(
+                ClientId=self._client_id, Username=email
+            ),
+            {"UserNotFoundException": None, "InvalidParameterException": None},
+        )
+
+    def login(self, request: LoginRequest) -> Tokens | Challenge:
+        """Password sign-in: tokens, or the challenge Cognito asks to be answered first."""
+        response = self._call(
+            lambda: self._cognito.initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": request.email, "PASSWORD": request.password},
+            ),
+            _LOGIN_ERRORS,
+        )
+        return _tokens_or_challenge(response)
+
+    def answer_challenge(self, request: ChallengeRequest) -> Tokens | Challenge:
+        """Answer NEW_PASSWORD_REQUIRED or an MFA challenge with the session from login."""
+        answers = {"USERNAME": request.email}
+        if request.challenge == "NEW_PASSWORD_REQUIRED":
+            answers["NEW_PASSWORD"] = request.new_password or ""
+        else:
+            answers[f"{request.challenge}_CODE"] = request.code or ""
+        response = self._call(
+            lambda: self._cognito.respond_to_auth_challenge(
+                ClientId=self._client_id,
+                ChallengeName=request.challenge,
+                Session=request.session,
+                ChallengeResponses=answers,
+            ),
+            {
+                **_LOGIN_ERRORS,
+                "CodeMismatchException": _bad_answer,
+                "ExpiredCodeException": _bad_answer,
+                "InvalidParameterException": _bad_answer,
+                "ResourceNotFoundException": _bad_answer,  # an unknown session, as moto says it
+                "InvalidPasswordException": _invalid_password,
+            },
+        )
+        return _tokens_or_challenge(response)
+
+    def refresh(self, refresh_token: str) -> RefreshedTokens:
+        """New ID and access tokens from a refresh token that is still valid."""
+        response = self._call(
+            lambda: self._cognito.initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            ),
+            {
+                "NotAuthorizedException": _bad_refresh_token,
+                "ResourceNotFoundException": _bad_refresh_token,
+                "InvalidParameterException": _bad_refresh_token,
+                "UserNotFoundException": _bad_refresh_token,
+            },
+        )
+        result = response.get("AuthenticationResult") or {}
+        return RefreshedTokens(
+            id_token=result["IdToken"],
+            access_token=result["AccessToken"],
+            expires_in=result["ExpiresIn"],
+        )
+
+    def logout(self, principal: Principal) -> None:
+        """Revoke every refresh token of the user (global sign-out), on every device."""
+        self._call(
+            lambda: self._cognito.admin_user_global_sign_out(
+                UserPoolId=self._pool_id, Username=self._username_of(principal)
+            ),
+            {"UserNotFoundException": _bad_refresh_token},
+        )
+
+    def forgot_password(self, email: str) -> None:
+        """Send a reset code; silent for unknown users."""
+        self._call(
+            lambda: self._cognito.forgot_password(ClientId=self._client_id, Username=email),
+            {
+                "UserNotFoundException": None,
+                "InvalidParameterException": None,
+                "NotAuthorizedException": None,
+            },
+        )
+
+    def reset_password(self, request: ResetPasswordRequest) -> None:
+        """Set a new password with the code from forgot-password."""
+        self._call(
+            lambda: self._cognito.confirm_forgot_password(
+                ClientId=self._client_id,
+                Username=request.email,
+                ConfirmationCode=request.code,
+                Password=request.new_password,
+            ),
+            {
+                **_CODE_ERRORS,
+                "InvalidPasswordException": _invalid_password,
+                # how moto answers for an unknown user; Cognito says UserNotFound or CodeMismatch
+                "ResourceNotFoundException": lambda: InvalidCode("The code is wrong."),
+            },
+        )
+
+    def change_password(
+        self, principal: Principal, token: str, request: ChangePasswordRequest
+    ) -> None:
+        """Change the password, proving the current one.
+
+        Cognito's ChangePassword takes an access token. A caller holding one is served directly;
+        for an ID token the current password is proven by a sign-in, whose access token is used.
+        """
+        access_token = token if principal.token_use == "access" else None
+        if access_token is None:
+            email = self._username_of(principal)
+            signed_in = self.login(LoginRequest(email=email, password=request.current_password))
+            if not isinstance(signed_in, Tokens):
+                raise Forbidden("Sign in with the access token to change this password.")
+            access_token = signed_in.access_token
+        self._call(
+            lambda: self._cognito.change_password(
+                AccessToken=access_token,
+                PreviousPassword=request.current_password,
+                ProposedPassword=request.new_password,
+            ),
+            {
+                "NotAuthorizedException": _wrong_password,
+                "InvalidPasswordException": _invalid_password,
+                "InvalidParameterException": _invalid_password,
+            },
+        )
+
+    def _username_of(self, principal: Principal) -> str:
+        """The e-mail, which names the user in this pool; access tokens carry none, profiles do."""
+        if principal.email:
+            return principal.email
+        profile = self._users.get_profile(principal.sub)
+        if profile is None or not profile.get("email"):
+            raise Unauthorized("The user no longer exists.")
+        return str(profile["email"])
+
+    def _call(self, operation: Callable[[], Any], errors: ErrorMap) -> Any:
+        """Run one Cognito call; known error codes map as given, `None` meaning "ignore"."""
+        try:
+            return operation()
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in errors:
+                make = errors[code]
+                if make is None:
+                    return {}
+                raise make() from None
+            _raise_generic(code, exc)
+        except ParamValidationError:
+            # Input outside Cognito's own limits: the same as Cognito's InvalidParameterException.
+            make = errors.get("InvalidParameterException") or _invalid_parameter
+            raise make() from None
+        except BotoCoreError as exc:
+            logger.error("cognito unreachable", extra={"error": type(exc).__name__})
+            raise ServiceUnavailable("The identity service is unreachable.") from None
+
+
+def _raise_generic(code: str, exc: ClientError) -> NoReturn:
+    if code in _RATE_LIMITED:
+        raise RateLimited("Too many attempts; wait a moment and try again.", 30) from None
+    if code in _UNAVAILABLE:
+        raise ServiceUnavailable("The identity service is unavailable.") from None
+    logger.error("cognito error", extra={"awsCode": code})
+    raise InternalError() from exc
+
+
+def _tokens_or_challenge(response: Mapping[str, Any]) -> Tokens | Challenge:
+    result = response.get("AuthenticationResult")
+    if result:
+        return Tokens(
+            id_token=result["IdToken"],
+            access_token=result["AccessToken"],
+            refresh_token=result["RefreshToken"],
+            expires_in=result["ExpiresIn"],
+        )
+    name = response.get("ChallengeName")
+    if name in ("NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA"):
+        return Challenge(challenge=name, session=response["Session"])
+    logger.error("unsupported challenge", extra={"challenge": name})
+    raise Forbidden("This sign-in needs a step the API does not support.")
+
+
+def _invalid_password() -> ApiError:
+    return InvalidPassword("The password does not meet the pool's password policy.")
+
+
+def _invalid_parameter() -> ApiError:
+    return ValidationFailed("Cognito rejected the request's parameters.")
+
+
+def _bad_answer() -> ApiError:
+    return InvalidCredentials("The challenge answer is wrong or the session has expired.")
+
+
+def _bad_refresh_token() -> ApiError:
+    return Unauthorized("The refresh token is invalid or has been revoked.")
+
+
+def _wrong_password() -> ApiError:
+    return InvalidCredentials("The current password is wrong.")
+
+
+_CODE_ERRORS: ErrorMap = {
+    "CodeMismatchException": lambda: InvalidCode("The code is wrong."),
+    "ExpiredCodeException": lambda: CodeExpired("The code has expired; ask for a new one."),
+    "UserNotFoundException": lambda: InvalidCode("The code is wrong."),
+    "NotAuthorizedException": lambda: InvalidCode("The code is wrong."),
+}
+
+_LOGIN_ERRORS: ErrorMap = {
+    "NotAuthorizedException": lambda: InvalidCredentials("The e-mail or password is wrong."),
+    "UserNotFoundException": lambda: InvalidCredentials("The e-mail or password is wrong."),
+    "UserNotConfirmedException": lambda: UserNotConfirmed("Confirm the e-mail address first."),
+    "PasswordResetRequiredException": lambda: Forbidden(
+        "A password reset is required; use forgot-password."
+    ),
+}

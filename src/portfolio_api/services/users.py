@@ -1,0 +1,89 @@
+"""Profiles as the signed-in user sees them: stored fields plus what the token says."""
+
+from typing import Any
+
+from portfolio_api.core.clock import Clock, iso_z
+from portfolio_api.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from portfolio_api.core.security import Principal
+from portfolio_api.repositories.base import ConditionFailed, Item
+from portfolio_api.repositories.users import UserRepository
+from portfolio_api.schemas.users import Profile, ProfileUpdate
+
+_REQUIRED = ("name",)
+
+
+class UserService:
+    """Reads and updates of the caller's own profile."""
+
+    def __init__(self, users: UserRepository, clock: Clock) -> None:
+        self._users = users
+        self._clock = clock
+
+    def get_me(self, principal: Principal) -> Profile:
+        """The caller's profile; a user made outside the API gets one on first sight."""
+        item = self._users.get_profile(principal.sub)
+        if item is None:
+            item = self._provision(principal)
+        return _profile(item, principal)
+
+    def update_me(
+        self, principal: Principal, update: ProfileUpdate, expected_version: int | None
+    ) -> Profile:
+        """Apply the fields the client sent, guarded by `If-Match` when given."""
+        changes: dict[str, Any] = update.model_dump(exclude_unset=True)
+        nulled = [field for field in _REQUIRED if field in changes and changes[field] is None]
+        if nulled:
+            raise ValidationFailed(
+                "Required fields cannot be null.",
+                errors=[{"field": field, "message": "may not be null"} for field in nulled],
+            )
+        if not changes:
+            return self.get_me(principal)
+        changes = {_CAMEL.get(k, k): v for k, v in changes.items()}
+        changes["updatedAt"] = iso_z(self._clock())
+        try:
+            item = self._users.update_profile(
+                principal.sub, changes, expected_version=expected_version
+            )
+        except ConditionFailed as failed:
+            if failed.old_item is None:
+                if expected_version is None:
+                    self._provision(principal)
+                    return self.update_me(principal, update, None)
+                raise NotFound("No profile exists for this user.") from None
+            raise PreconditionFailed("The profile has changed; fetch it again.") from None
+        return _profile(item, principal)
+
+    def _provision(self, principal: Principal) -> Item:
+        now = iso_z(self._clock())
+        email = principal.email or ""
+        attributes = {
+            "email": email,
+            "name": email.split("@", 1)[0] or "user",
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        try:
+            return self._users.create_profile(principal.sub, attributes)
+        except ConditionFailed as failed:  # created concurrently: the stored one wins
+            if failed.old_item is not None:
+                return failed.old_item
+            raise
+
+
+_CAMEL = {"avatar_url": "avatarUrl"}
+
+
+def _profile(item: Item, principal: Principal) -> Profile:
+    return Profile(
+        user_id=principal.sub,
+        email=str(item.get("email") or principal.email or ""),
+        name=str(item.get("name", "")),
+        bio=item.get("bio"),
+        avatar_url=item.get("avatarUrl"),
+        groups=list(principal.groups),
+        is_owner=principal.is_owner,
+        created_at=str(item["createdAt"]),
+        updated_at=str(item["updatedAt"]),
+        version=int(item["version"]),
+    )

@@ -1,0 +1,181 @@
+"""Shared fixtures: moto as DynamoDB and Cognito, the app over it, users and their tokens.
+
+moto runs as a server in this process (the same stand-in `portfolio-api dev` uses), so token
+verification fetches the JWKS over HTTP exactly as it does locally. Each test gets a fresh
+table and pool.
+"""
+
+import os
+
+# Settings and AWS configuration must exist before the app module is imported.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "DYNAMODB_TABLE_NAME": "portfolio-test",
+        "COGNITO_USER_POOL_ID": "us-east-1_placeholder",
+        "COGNITO_CLIENT_ID": "placeholder",
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+    }
+)
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    os.environ.pop(_name, None)
+
+import logging  # noqa: E402
+import socket  # noqa: E402
+import urllib.request  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+from portfolio_api.core.settings import Settings  # noqa: E402
+from portfolio_api.db.client import dynamodb_client  # noqa: E402
+from portfolio_api.local import moto_extensions  # noqa: E402
+from portfolio_api.local.stack import OWNER_GROUP, LocalStack, provision  # noqa: E402
+from portfolio_api.main import create_app  # noqa: E402
+
+REGION = "us-east-1"
+PASSWORD = "Correct-Horse-9!"
+ORIGIN = "https://portfolio.example"
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_extensions.install()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = url
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cognito(moto_url: str) -> Any:
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=moto_url)
+
+
+@pytest.fixture(scope="session")
+def dynamodb(moto_url: str) -> Any:
+    return boto3.client("dynamodb", region_name=REGION, endpoint_url=moto_url)
+
+
+@pytest.fixture
+def stack(moto_url: str, cognito: Any, dynamodb: Any) -> LocalStack:
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    ).close()
+    return provision(dynamodb, cognito, table_name="portfolio-test", pool_name="test")
+
+
+def make_settings(stack: LocalStack, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "dynamodb_table_name": stack.table_name,
+        "cognito_user_pool_id": stack.user_pool_id,
+        "cognito_client_id": stack.client_id,
+        "cognito_region": REGION,
+        "environment": "test",
+        "log_level": "WARNING",
+        "cors_allow_origins": (ORIGIN,),
+        "allow_signup": True,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(stack: LocalStack) -> Settings:
+    return make_settings(stack)
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@dataclass
+class SignedInUser:
+    email: str
+    password: str
+    sub: str
+    id_token: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.id_token}"}
+
+
+@pytest.fixture
+def make_user(client: TestClient, cognito: Any, stack: LocalStack) -> Callable[..., SignedInUser]:
+    """A confirmed user, signed up and logged in through the API, optionally in groups."""
+
+    def make(email: str = "member@example.com", *, groups: tuple[str, ...] = ()) -> SignedInUser:
+        registered = client.post(
+            "/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "Test User"}
+        )
+        assert registered.status_code == 201, registered.text
+        assert (
+            client.post("/v1/auth/confirm", json={"email": email, "code": "123456"}).status_code
+            == 204
+        )
+        for group in groups:
+            cognito.admin_add_user_to_group(
+                UserPoolId=stack.user_pool_id, Username=email, GroupName=group
+            )
+        tokens = client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert tokens.status_code == 200, tokens.text
+        body = tokens.json()
+        return SignedInUser(
+            email=email,
+            password=PASSWORD,
+            sub=registered.json()["userId"],
+            id_token=body["idToken"],
+            access_token=body["accessToken"],
+            refresh_token=body["refreshToken"],
+        )
+
+    return make
+
+
+@pytest.fixture
+def member(make_user: Callable[..., SignedInUser]) -> SignedInUser:
+    return make_user("member@example.com")
+
+
+@pytest.fixture
+def owner(make_user: Callable[..., SignedInUser]) -> SignedInUser:
+    return make_user("owner@example.com", groups=(OWNER_GROUP,))
+
+
+@pytest.fixture
+def dynamodb_calls(settings: Settings) -> Iterator[Counter[str]]:
+    """Counts the app's DynamoDB operations by name (botocore's event hooks)."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    events = dynamodb_client(settings.region).meta.events
+    events.register("before-call.dynamodb", count, unique_id="test-call-counter")
+    yield calls
+    events.unregister("before-call.dynamodb", unique_id="test-call-counter")

@@ -1,0 +1,40 @@
+"""Small pure helpers of the HTTP layer."""
+
+import pytest
+
+from portfolio_api.api.problems import field_name
+from portfolio_api.core.errors import PreconditionFailed
+from portfolio_api.core.etag import etag_for, parse_if_match
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        (("body", "title"), "title"),
+        (("body", "tags", 2), "tags[2]"),
+        (("body", "author", "name"), "author.name"),
+        (("query", "limit"), "limit"),
+        (("body",), "body"),
+    ],
+)
+def test_field_names_read_as_the_client_wrote_them(
+    location: tuple[str | int, ...], expected: str
+) -> None:
+    assert field_name(location) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "version"), [(None, None), ("*", None), ('"3"', 3), ('W/"7"', 7), ("12", 12)]
+)
+def test_if_match_names_a_version(header: str | None, version: int | None) -> None:
+    assert parse_if_match(header) == version
+
+
+@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1", "2"'])
+def test_if_match_junk_never_matches(header: str) -> None:
+    with pytest.raises(PreconditionFailed):
+        parse_if_match(header)
+
+
+def test_etag_quotes_the_version() -> None:
+    assert etag_for(5) == '"5"'
