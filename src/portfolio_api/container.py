@@ -7,11 +7,16 @@ piece is made once per process and nothing touches the network at import or star
 from functools import cached_property
 
 from portfolio_api.core.clock import Clock, system_clock
+from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import TokenVerifier, cognito_endpoint, http_jwks_fetcher
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import cognito_client, dynamodb_client
+from portfolio_api.repositories.content import ContentRepository
+from portfolio_api.repositories.idempotency import IdempotencyRepository
 from portfolio_api.repositories.users import UserRepository
 from portfolio_api.services.auth import AuthService
+from portfolio_api.services.content import ContentService
+from portfolio_api.services.idempotency import IdempotencyService
 from portfolio_api.services.users import UserService
 
 
@@ -59,3 +64,19 @@ class Container:
     def user_service(self) -> UserService:
         """Profiles."""
         return UserService(self.users_repository, self.clock)
+
+    @cached_property
+    def content_service(self) -> ContentService:
+        """The three publishable collections."""
+        repository = ContentRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+        return ContentService(repository, self.clock, CursorCodec(self.settings.signing_key))
+
+    @cached_property
+    def idempotency_service(self) -> IdempotencyService:
+        """First responses of keyed creates."""
+        repository = IdempotencyRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+        return IdempotencyService(repository, self.clock, self.settings.signing_key)

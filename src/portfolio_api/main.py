@@ -5,14 +5,19 @@ or dependency hops to a worker thread on every call (measured at about 5x the wa
 Lambda serves one request per container at a time, so the hop would buy nothing there.
 """
 
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.middleware.cors import CORSMiddleware
 
 from portfolio_api.api.problems import install_problem_handlers
 from portfolio_api.api.routers import auth, health, users
+from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
+from portfolio_api.content.collections import ALL_COLLECTIONS
 from portfolio_api.core.logging import configure_logging
 from portfolio_api.core.middleware import (
     GuardMiddleware,
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_problem_handlers(app)
     for module in (health, auth, users):
         app.include_router(module.router)
+    for spec in ALL_COLLECTIONS:
+        app.include_router(build_content_router(spec))
     # Added innermost first: RequestContext wraps CORS, which wraps Guard, so preflights get a
     # request id and even a 413 or a 500 carries the CORS headers a browser needs to read it.
     app.add_middleware(GuardMiddleware)
@@ -58,7 +65,30 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document without its default 422s: this API answers validation with a 400."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            servers=app.servers,
+        )
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.get("422", {}).get("description") == "Validation Error":
+                    del responses["422"]
+        schemas = document.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 def build_handler(application: FastAPI) -> Mangum:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from portfolio_api.api.problems import field_name
 from portfolio_api.core.errors import PreconditionFailed
 from portfolio_api.core.etag import etag_for, parse_if_match
+from portfolio_api.core.validation import field_name
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,8 @@ async def owner_user(principal: Annotated[Principal, Depends(current_user)]) -> 
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 OwnerUser = Annotated[Principal, Depends(owner_user)]
+OWNER_ONLY = [Depends(owner_user)]
+"""`dependencies=` of routes that need the owner but not the principal itself."""
 
 
 async def auth_service(container: ContainerDep) -> AuthService:

@@ -1,6 +1,5 @@
 """Every error rendered as RFC 9457 problem+json, with the request id repeated in the body."""
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,14 +16,9 @@ from portfolio_api.core.errors import (
     ValidationFailed,
 )
 from portfolio_api.core.middleware import problem_body
+from portfolio_api.core.validation import error_list
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-_MESSAGES = {
-    "extra_forbidden": "unknown field",
-    "missing": "field required",
-    "json_invalid": "malformed JSON",
-}
 
 
 def problem_response(request: Request, error: ApiError) -> JSONResponse:
@@ -38,27 +32,9 @@ def problem_response(request: Request, error: ApiError) -> JSONResponse:
     )
 
 
-def field_name(location: Sequence[int | str]) -> str:
-    """A pydantic location as the client wrote it: `title`, `tags[2]`, `author.name`."""
-    parts = list(location[1:]) if location and location[0] in _SOURCES else list(location)
-    name = ""
-    for part in parts:
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            name += f".{part}" if name else str(part)
-    return name or (str(location[0]) if location else "body")
-
-
-_SOURCES = ("body", "query", "path", "header", "cookie")
-
-
 def validation_problem(exc: RequestValidationError) -> ValidationFailed:
     """Pydantic's report as field-named errors; malformed JSON reads as such."""
-    errors: list[dict[str, str]] = []
-    for error in exc.errors():
-        message = _MESSAGES.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
-        errors.append({"field": field_name(error["loc"]), "message": message})
+    errors = error_list(exc.errors())
     if any(error["type"] == "json_invalid" for error in exc.errors()):
         return ValidationFailed("The body is not valid JSON.", errors=errors)
     return ValidationFailed("The request is not valid.", errors=errors)

@@ -19,3 +19,11 @@ def parse_if_match(header: str | None) -> int | None:
     if not value.isdigit():
         raise PreconditionFailed("If-Match does not name a version of this resource.")
     return int(value)
+
+
+def matches_if_none_match(header: str | None, etag: str) -> bool:
+    """Whether `If-None-Match` names this ETag (weak comparison, as RFC 9110 asks), or is `*`."""
+    if header is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags

@@ -1,13 +1,16 @@
 """Configuration from the environment, validated once at start-up."""
 
+import secrets
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_VERSION = "0.1.0"
 
+_EPHEMERAL_ENVIRONMENTS = ("local", "test")
 _POOL_ID_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$"
 
 
@@ -29,6 +32,19 @@ class Settings(BaseSettings):
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     allow_signup: bool = True
     owner_group: str = "owner"
+    cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
+
+    @field_validator("cursor_secret")
+    @classmethod
+    def _secret_outside_local(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr:
+        """Cursors must verify in every Lambda container: a shared secret, except locally."""
+        if value is None:
+            if info.data.get("environment") in _EPHEMERAL_ENVIRONMENTS:
+                return SecretStr(secrets.token_urlsafe(32))
+            raise PydanticCustomError("missing", "required outside local and test")
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -49,6 +65,12 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("https://", "http://")):
                 raise ValueError(f"origin {origin!r} must be '*' or start with http(s)://")
         return origins
+
+    @property
+    def signing_key(self) -> bytes:
+        """The key of cursor and idempotency MACs."""
+        assert self.cursor_secret is not None  # the validator always sets one
+        return self.cursor_secret.get_secret_value().encode()
 
     @property
     def region(self) -> str:

@@ -14,6 +14,7 @@ mapper, so services only ever see the domain errors of `core/errors.py` and `Con
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -21,7 +22,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from portfolio_api.core.errors import InternalError, ServiceUnavailable, ValidationFailed
-from portfolio_api.db.keys import Key
+from portfolio_api.db.keys import PK, SK, Index, Key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -85,6 +86,14 @@ def deserialize(item: Mapping[str, Any]) -> Item:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a Query: the items and the key to resume after, None on the last page."""
+
+    items: list[Item]
+    next_key: dict[str, str] | None
+
+
 class Repository:
     """Shared verbs over the one table; subclasses add the item types they own."""
 
@@ -102,11 +111,24 @@ class Repository:
         raw = response.get("Item")
         return deserialize(raw) if raw else None
 
-    def _put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:
+    def _put(
+        self,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
         arguments: dict[str, Any] = {"TableName": self._table, "Item": serialize(item)}
         if condition:
             arguments["ConditionExpression"] = condition
             arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        if names:
+            arguments["ExpressionAttributeNames"] = dict(names)
+        if values:
+            arguments["ExpressionAttributeValues"] = {
+                k: serialize_value(v) for k, v in values.items()
+            }
         try:
             self._client.put_item(**arguments)
         except (ClientError, BotoCoreError) as exc:
@@ -159,6 +181,50 @@ class Repository:
             self._raise_mapped(exc)
         raw = response.get("Attributes")
         return deserialize(raw) if raw else None
+
+    def _query_page(
+        self,
+        partition: str,
+        *,
+        index: Index | None,
+        limit: int,
+        start_key: dict[str, str] | None,
+        newest_first: bool = True,
+    ) -> Page:
+        """Up to `limit` items of one partition, in sort-key order.
+
+        Asks for one item more than the page holds, so the last page is known to be last (no
+        empty trailing page); keeps reading only if DynamoDB's 1 MB cap cut a page short.
+        """
+        pk_name = index.pk if index else PK
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": pk_name},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": not newest_first,
+        }
+        if index:
+            arguments["IndexName"] = index.name
+        if start_key:
+            arguments["ExclusiveStartKey"] = serialize(start_key)
+        items: list[Item] = []
+        while True:
+            arguments["Limit"] = limit + 1 - len(items)
+            try:
+                response = self._client.query(**arguments)
+            except (ClientError, BotoCoreError) as exc:
+                self._raise_mapped(exc)
+            items += [deserialize(raw) for raw in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if len(items) > limit or not last:
+                break
+            arguments["ExclusiveStartKey"] = last
+        if len(items) <= limit:
+            return Page(items, None)
+        items = items[:limit]
+        key_names = [PK, SK, *([index.pk, index.sk] if index else [])]
+        return Page(items, {name: str(items[-1][name]) for name in key_names})
 
     def _transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
         """All-or-nothing writes; each action is `{"Put"|"Update"|"Delete"|"ConditionCheck": …}`.

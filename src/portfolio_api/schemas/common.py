@@ -18,6 +18,13 @@ class ApiModel(BaseModel):
     )
 
 
+class Page[T](ApiModel):
+    """A page of a list: `nextCursor` continues it, null on the last page."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
 def _https_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):

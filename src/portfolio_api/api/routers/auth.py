@@ -1,8 +1,10 @@
 """`/v1/auth`: sign-up, sign-in, tokens and passwords through Cognito."""
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
 
 from portfolio_api.api.deps import AuthServiceDep, BearerToken, CurrentUser
+from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
 from portfolio_api.schemas.auth import (
     Challenge,
@@ -19,6 +21,7 @@ from portfolio_api.schemas.auth import (
     ResetPasswordRequest,
     Tokens,
 )
+from portfolio_api.services.idempotency import StoredResponse
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -29,11 +32,18 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredUser,
-    responses=problems(400, 403, 409),
+    responses=problems(400, 403, 409, 422),
 )
-async def register(body: RegisterRequest, auth: AuthServiceDep) -> RegisteredUser:
+async def register(
+    body: RegisterRequest, auth: AuthServiceDep, idempotent: IdempotentCreateDep
+) -> JSONResponse:
     """Create the Cognito user and the profile together; a half-made user is rolled back."""
-    return auth.register(body)
+
+    def produce() -> StoredResponse:
+        registered = auth.register(body)
+        return StoredResponse(201, registered.model_dump(mode="json", by_alias=True), {})
+
+    return await idempotent.respond(produce)
 
 
 @router.post("/confirm", status_code=NO_CONTENT, responses=problems(400))

@@ -1,0 +1,200 @@
+"""One router builder for every publishable collection.
+
+No `from __future__ import annotations` here: FastAPI resolves annotations at definition, and
+the types held in this closure would not resolve from strings.
+"""
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import Field, create_model
+
+from portfolio_api.api.deps import OWNER_ONLY, ContainerDep, IfMatchVersion, OptionalUser
+from portfolio_api.api.idempotency import IdempotentCreateDep
+from portfolio_api.api.responses import problems
+from portfolio_api.content.spec import ContentSpec
+from portfolio_api.core.errors import ValidationFailed
+from portfolio_api.core.etag import etag_for, matches_if_none_match
+from portfolio_api.schemas.common import ApiModel, Page
+from portfolio_api.schemas.content import ContentFilters, FacetCounts
+from portfolio_api.services.content import ContentService, MovedPermanently
+from portfolio_api.services.idempotency import StoredResponse
+
+FacetText = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+async def content_service(container: ContainerDep) -> ContentService:
+    """The shared content service."""
+    return container.content_service
+
+
+ContentServiceDep = Annotated[ContentService, Depends(content_service)]
+
+
+def _filters_model(spec: ContentSpec) -> type[ContentFilters]:
+    fields: dict[str, Any] = {}
+    for facet in spec.facets:
+        kind = bool if facet.query_type is bool else FacetText
+        fields[facet.param] = (kind | None, Field(default=None, description=facet.description))
+    return create_model(f"{spec.model_prefix}Filters", __base__=ContentFilters, **fields)
+
+
+def _chosen_facet(spec: ContentSpec, filters: ApiModel) -> tuple[str, str] | None:
+    chosen = [
+        (facet.param, getattr(filters, facet.param))
+        for facet in spec.facets
+        if getattr(filters, facet.param) is not None
+    ]
+    if len(chosen) > 1:
+        raise ValidationFailed(
+            "Use one filter at a time.",
+            errors=[{"field": name, "message": "one filter at a time"} for name, _ in chosen],
+        )
+    if not chosen:
+        return None
+    name, value = chosen[0]
+    return name, ("true" if value is True else "false" if value is False else str(value))
+
+
+def _item_response(view: dict[str, Any], status_code: int = 200) -> JSONResponse:
+    return JSONResponse(view, status_code=status_code, headers={"ETag": etag_for(view["version"])})
+
+
+def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one closure per route
+    """The routes of one collection: list, get, create, patch, delete, publish, unpublish."""
+    router = APIRouter(tags=[spec.tag])
+    create_body = spec.create_model
+    update_body = spec.update_model
+    read = spec.read_model
+    filters_model = _filters_model(spec)
+    page_model = Page[read]  # type: ignore[valid-type]
+    item_path = spec.path + "/{item_id}"
+
+    @router.get(spec.path, response_model=page_model, responses=problems(400, 401, 403))
+    async def list_items(
+        filters: Annotated[filters_model, Query()],  # type: ignore[valid-type]
+        principal: OptionalUser,
+        service: ContentServiceDep,
+    ) -> JSONResponse:
+        """Published items, newest first; the owner may ask for drafts or all."""
+        criteria = cast(ContentFilters, filters)
+        page = service.list_items(
+            spec,
+            status=criteria.status,
+            facet=_chosen_facet(spec, criteria),
+            limit=criteria.limit,
+            cursor=criteria.cursor,
+            principal=principal,
+        )
+        return JSONResponse(page)
+
+    @router.get(
+        spec.path + "/{id_or_slug}",
+        response_model=read,
+        responses={
+            301: {"description": "A former slug: `Location` names the current one"},
+            304: {"description": "Not modified (`If-None-Match`)"},
+            **problems(401, 404),
+        },
+    )
+    async def get_item(
+        id_or_slug: Annotated[str, Field(min_length=1, max_length=128)],
+        request: Request,
+        principal: OptionalUser,
+        service: ContentServiceDep,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """By id or slug; drafts are 404 to everyone but the owner."""
+        try:
+            view = service.get(spec, id_or_slug, principal)
+        except MovedPermanently as moved:
+            location = request.scope.get("root_path", "") + moved.location
+            return Response(status_code=301, headers={"Location": location})
+        etag = etag_for(view["version"])
+        if matches_if_none_match(if_none_match, etag):
+            return Response(status_code=304, headers={"ETag": etag})
+        return _item_response(view)
+
+    @router.post(
+        spec.path,
+        status_code=status.HTTP_201_CREATED,
+        response_model=read,
+        responses=problems(400, 401, 403, 409, 422),
+        dependencies=OWNER_ONLY,
+    )
+    async def create_item(
+        body: create_body,  # type: ignore[valid-type]
+        request: Request,
+        service: ContentServiceDep,
+        idempotent: IdempotentCreateDep,
+    ) -> JSONResponse:
+        """A draft, or published at once with `"status": "published"`."""
+        root = request.scope.get("root_path", "")
+
+        def produce() -> StoredResponse:
+            view = service.create(spec, body)
+            headers = {
+                "Location": f"{root}{spec.path}/{view['id']}",
+                "ETag": etag_for(view["version"]),
+            }
+            return StoredResponse(201, view, headers)
+
+        return await idempotent.respond(produce)
+
+    @router.patch(
+        item_path,
+        response_model=read,
+        responses=problems(400, 401, 403, 404, 409, 412),
+        dependencies=OWNER_ONLY,
+    )
+    async def update_item(
+        item_id: str,
+        body: update_body,  # type: ignore[valid-type]
+        service: ContentServiceDep,
+        expected_version: IfMatchVersion,
+    ) -> JSONResponse:
+        """Any subset of the writable fields; `If-Match` guards against lost updates."""
+        return _item_response(service.update(spec, item_id, body, expected_version))
+
+    @router.delete(
+        item_path,
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=problems(401, 403, 404, 412),
+        dependencies=OWNER_ONLY,
+    )
+    async def delete_item(
+        item_id: str, service: ContentServiceDep, expected_version: IfMatchVersion
+    ) -> Response:
+        """Gone, with its slug and its place in every list and count."""
+        service.delete(spec, item_id, expected_version)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post(
+        item_path + "/publish",
+        response_model=read,
+        responses=problems(401, 403, 404),
+        dependencies=OWNER_ONLY,
+    )
+    async def publish_item(item_id: str, service: ContentServiceDep) -> JSONResponse:
+        """Published; publishing a published item changes nothing."""
+        return _item_response(service.publish(spec, item_id))
+
+    @router.post(
+        item_path + "/unpublish",
+        response_model=read,
+        responses=problems(401, 403, 404),
+        dependencies=OWNER_ONLY,
+    )
+    async def unpublish_item(item_id: str, service: ContentServiceDep) -> JSONResponse:
+        """Back to draft."""
+        return _item_response(service.unpublish(spec, item_id))
+
+    if spec.counts_path and spec.counted_facet:
+
+        @router.get(spec.counts_path, response_model=FacetCounts, tags=[spec.tag])
+        async def facet_counts(service: ContentServiceDep) -> JSONResponse:
+            """Published counts, most used first."""
+            return JSONResponse({"items": service.facet_counts(spec)})
+
+    return router

@@ -1,0 +1,1 @@
+"""Publishable content: one mechanism, declared per collection."""

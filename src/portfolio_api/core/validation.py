@@ -1,0 +1,35 @@
+"""Pydantic's error reports as the contract's `errors[]`: fields named as the client wrote them."""
+
+from collections.abc import Sequence
+from typing import Any
+
+_SOURCES = ("body", "query", "path", "header", "cookie")
+_MESSAGES = {
+    "extra_forbidden": "unknown field",
+    "missing": "field required",
+    "json_invalid": "malformed JSON",
+}
+
+
+def field_name(location: Sequence[int | str]) -> str:
+    """A pydantic location as the client wrote it: `title`, `tags[2]`, `author.name`."""
+    parts = list(location[1:]) if location and location[0] in _SOURCES else list(location)
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or (str(location[0]) if location else "body")
+
+
+def error_list(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """`[{field, message}]` from pydantic's error dicts."""
+    return [
+        {
+            "field": field_name(error["loc"]),
+            "message": _MESSAGES.get(error["type"])
+            or str(error["msg"]).removeprefix("Value error, "),
+        }
+        for error in errors
+    ]

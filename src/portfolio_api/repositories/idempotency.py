@@ -1,0 +1,55 @@
+"""Idempotency records: the first response to a keyed create, kept 24 hours through TTL."""
+
+from typing import Any
+
+from portfolio_api.db import keys
+from portfolio_api.repositories.base import ConditionFailed, Item, Repository
+
+ENTITY_IDEMPOTENCY = "IdempotencyRecord"
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+
+
+class IdempotencyRepository(Repository):
+    """Claims, completes and releases records keyed by a digest of caller, route and key."""
+
+    def claim(
+        self, digest: str, request_hash: str, *, now: int, expires_at: int, locked_until: int
+    ) -> Item | None:
+        """Claim the key for this request; None when claimed, else the record that holds it."""
+        record = {
+            **keys.idempotency_record(digest),
+            keys.ENTITY: ENTITY_IDEMPOTENCY,
+            "status": IN_PROGRESS,
+            "requestHash": request_hash,
+            keys.TTL_ATTRIBUTE: expires_at,
+            "lockedUntil": locked_until,
+        }
+        try:
+            # Invariant: one request owns a key at a time. A record past its TTL (not yet
+            # swept) or an attempt that died mid-way (its lock lapsed) no longer holds it.
+            self._put(
+                record,
+                condition=(
+                    "attribute_not_exists(PK) OR #expires < :now"
+                    " OR (#status = :in_progress AND lockedUntil < :now)"
+                ),
+                names={"#expires": keys.TTL_ATTRIBUTE, "#status": "status"},
+                values={":now": now, ":in_progress": IN_PROGRESS},
+            )
+        except ConditionFailed as held:
+            return held.old_item or {}
+        return None
+
+    def complete(self, digest: str, response: dict[str, Any]) -> None:
+        """Store the response to replay."""
+        self._update(
+            keys.idempotency_record(digest),
+            update="SET #status = :completed, #response = :response REMOVE lockedUntil",
+            names={"#status": "status", "#response": "response"},
+            values={":completed": COMPLETED, ":response": response},
+        )
+
+    def release(self, digest: str) -> None:
+        """Forget an attempt that failed, so a retry runs again."""
+        self._delete(keys.idempotency_record(digest))

@@ -1,0 +1,194 @@
+"""Wire models of the three content collections; update and read models are derived from these.
+
+Each collection declares only its create model. `partial_model` makes the PATCH model (every
+field optional, `null` clears an optional field) and `read_model` the response model.
+"""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic.fields import FieldInfo
+
+from portfolio_api.content.slugs import SLUG_PATTERN
+from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from portfolio_api.schemas.common import ApiModel, HttpsUrl
+
+Status = Literal["draft", "published"]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["hello-world"])]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Summary = Annotated[str, Field(max_length=500)]
+
+
+def _normalise_tags(value: Any) -> Any:
+    """Lower-case, trimmed, unique, in the order given."""
+    if not isinstance(value, list):
+        return value
+    seen: dict[str, None] = {}
+    for tag in value:
+        seen.setdefault(tag.strip().lower() if isinstance(tag, str) else tag, None)
+    return list(seen)
+
+
+Tags = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=30)]],
+    BeforeValidator(_normalise_tags),
+    Field(max_length=10),
+]
+TechStack = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)
+]
+
+
+class ContentCreate(ApiModel):
+    """Fields every collection shares on create."""
+
+    slug: Slug | None = None
+    status: Status = "draft"
+
+
+class BlogPostCreate(ContentCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Serverless FastAPI on Lambda",
+                    "summary": "How this site's API runs.",
+                    "content": "# Why serverless\n\nBecause...",
+                    "category": "Engineering",
+                    "tags": ["aws", "python"],
+                    "coverImageUrl": "https://cdn.example.com/covers/lambda.png",
+                    "status": "published",
+                }
+            ]
+        }
+    )
+
+    title: Title
+    summary: Summary | None = None
+    content: Annotated[str, Field(min_length=1, max_length=200_000, description="Markdown")]
+    category: Annotated[str, Field(min_length=1, max_length=50)]
+    tags: Tags = Field(default_factory=list)
+    cover_image_url: HttpsUrl | None = None
+
+
+class ProjectCreate(ContentCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Portfolio API",
+                    "summary": "The serverless backend of this site.",
+                    "techStack": ["Python", "FastAPI", "DynamoDB"],
+                    "repoUrl": "https://github.com/example/portfolio-api",
+                    "featured": True,
+                    "startDate": "2026-01-05",
+                }
+            ]
+        }
+    )
+
+    title: Title
+    summary: Summary
+    description: Annotated[str, Field(max_length=50_000, description="Markdown")] | None = None
+    tech_stack: TechStack = Field(default_factory=list)
+    repo_url: HttpsUrl | None = None
+    live_url: HttpsUrl | None = None
+    image_url: HttpsUrl | None = None
+    featured: bool = False
+    start_date: date | None = None
+    end_date: date | None = None
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> "ProjectCreate":
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("endDate must not be before startDate")
+        return self
+
+
+class CertificationCreate(ContentCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "AWS Certified Developer - Associate",
+                    "issuer": "Amazon Web Services",
+                    "type": "aws",
+                    "issueDate": "2025-03-01",
+                    "expiryDate": "2028-03-01",
+                    "credentialUrl": "https://www.credly.com/badges/example",
+                }
+            ]
+        }
+    )
+
+    name: Title
+    issuer: Annotated[str, Field(min_length=1, max_length=100)]
+    type: Annotated[str, Field(min_length=1, max_length=50, examples=["aws"])]
+    issue_date: date
+    expiry_date: date | None = None
+    credential_id: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    credential_url: HttpsUrl | None = None
+    badge_image_url: HttpsUrl | None = None
+
+    @model_validator(mode="after")
+    def _expiry_after_issue(self) -> "CertificationCreate":
+        if self.expiry_date and self.expiry_date < self.issue_date:
+            raise ValueError("expiryDate must not be before issueDate")
+        return self
+
+
+class ContentFilters(ApiModel):
+    """Query parameters every collection's list takes; facets are added per collection."""
+
+    status: Literal["published", "draft", "all"] | None = Field(
+        default=None, description="`draft` and `all` are the owner's."
+    )
+    limit: Limit = DEFAULT_LIMIT
+    cursor: CursorParam = None
+
+
+class ContentMeta(ApiModel):
+    """Server-set fields of every content item."""
+
+    id: str
+    slug: str
+    status: Status
+    published_at: str | None
+    created_at: str
+    updated_at: str
+    version: int
+    views: int
+
+
+def partial_model(name: str, create: type[ApiModel]) -> type[ApiModel]:
+    """The PATCH model: every create field optional and nullable, no defaults, same limits."""
+    fields: dict[str, Any] = {}
+    for field_name, info in create.model_fields.items():
+        annotated: Any = info.annotation
+        if info.metadata:
+            annotated = Annotated[(annotated, *info.metadata)]
+        fields[field_name] = (annotated | None, FieldInfo(default=None))
+    return create_model(name, __base__=ApiModel, **fields)
+
+
+def read_model(name: str, create: type[ApiModel], derived: dict[str, Any]) -> type[ApiModel]:
+    """The response model: meta fields, the create fields as stored, and derived values."""
+    fields: dict[str, Any] = {
+        field_name: (info.annotation, FieldInfo(default=None))
+        for field_name, info in create.model_fields.items()
+        if field_name not in ContentMeta.model_fields
+    }
+    fields.update({field_name: (kind, ...) for field_name, kind in derived.items()})
+    return create_model(name, __base__=ContentMeta, **fields)
+
+
+class FacetCount(ApiModel):
+    name: str
+    count: int
+
+
+class FacetCounts(ApiModel):
+    """Published counts of a facet's values, most used first."""
+
+    items: list[FacetCount]

@@ -1,0 +1,313 @@
+"""The publishing rules shared by every collection: visibility, slugs, versions, lists."""
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from portfolio_api.content.slugs import candidates, is_slug, slugify
+from portfolio_api.content.spec import ContentSpec, facet_key
+from portfolio_api.core.clock import Clock, iso_z
+from portfolio_api.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    ValidationFailed,
+)
+from portfolio_api.core.ids import new_id
+from portfolio_api.core.pagination import CursorCodec
+from portfolio_api.core.security import Principal
+from portfolio_api.core.validation import error_list
+from portfolio_api.repositories.base import Item, Page
+from portfolio_api.repositories.content import (
+    ENTITY_SLUG,
+    PUBLISHED,
+    ContentRepository,
+    SlugTaken,
+    StaleWrite,
+)
+from portfolio_api.schemas.common import ApiModel
+
+DRAFT = "draft"
+WRITE_ATTEMPTS = 3
+DERIVED_SLUG_ATTEMPTS = 10
+_SERVER_FIELDS = ("id", "status", "publishedAt", "createdAt", "updatedAt", "version", "views")
+
+View = dict[str, Any]
+
+
+class SlugTakenError(Conflict):
+    code, title = "slug_taken", "Slug already used"
+
+
+class MovedPermanently(Exception):
+    """A slug the item held before: the client should follow `location`."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class ContentService:
+    """Create, read, change, publish and list the items of any collection."""
+
+    def __init__(self, repository: ContentRepository, clock: Clock, cursors: CursorCodec) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._cursors = cursors
+
+    # reads
+
+    def get(self, spec: ContentSpec, id_or_slug: str, principal: Principal | None) -> View:
+        """By id or slug; drafts are the owner's; a former slug raises `MovedPermanently`."""
+        is_owner = bool(principal and principal.is_owner)
+        if not is_slug(id_or_slug):
+            return self._visible(spec, self._repository.get(spec, id_or_slug), is_owner)
+        found = self._repository.find_by_slug(spec, id_or_slug)
+        if found is None or found.get("entity") != ENTITY_SLUG:
+            return self._visible(spec, found, is_owner)
+        current = self._visible(spec, self._repository.get(spec, str(found["itemId"])), is_owner)
+        raise MovedPermanently(f"{spec.path}/{current['slug']}")
+
+    def list_items(
+        self,
+        spec: ContentSpec,
+        *,
+        status: str | None,
+        facet: tuple[str, str] | None,
+        limit: int,
+        cursor: str | None,
+        principal: Principal | None,
+    ) -> dict[str, Any]:
+        """One page of a list; drafts and `all` are the owner's, filters apply to published."""
+        status = status or PUBLISHED
+        if status != PUBLISHED:
+            if principal is None:
+                raise Unauthorized("Sign in as the owner to list drafts.")
+            if not principal.is_owner:
+                raise Forbidden("Only the owner may list drafts.")
+            if facet is not None:
+                raise ValidationFailed(
+                    "Filters apply to published items only.",
+                    errors=[{"field": facet[0], "message": "only with status=published"}],
+                )
+        scope = f"{spec.name}|{status}|{facet}"
+        start = self._cursors.decode(scope, cursor)
+        page: Page
+        if facet is not None:
+            page = self._repository.list_facet(spec, facet[0], facet_key(facet[1]), limit, start)
+        elif status == "all":
+            page = self._repository.list_all(spec, limit, start)
+        else:
+            page = self._repository.list_status(spec, status, limit, start)
+        return {
+            "items": [self.view(spec, item) for item in page.items],
+            "nextCursor": self._cursors.encode(scope, page.next_key),
+        }
+
+    def facet_counts(self, spec: ContentSpec) -> list[dict[str, Any]]:
+        """Published counts of the counted facet, most used first."""
+        facet = spec.counted_facet
+        if facet is None:
+            return []
+        counters = [c for c in self._repository.facet_counts(spec, facet.param) if c["count"] > 0]
+        counters.sort(key=lambda c: (-int(c["count"]), str(c["name"]).lower()))
+        return [{"name": str(c["name"]), "count": int(c["count"])} for c in counters]
+
+    # writes
+
+    def create(self, spec: ContentSpec, body: ApiModel) -> View:
+        """A new item (draft unless the body says published) under a unique slug."""
+        now = iso_z(self._clock())
+        fields = body.model_dump(mode="json", by_alias=True, exclude_none=True)
+        explicit_slug = fields.pop("slug", None)
+        status = fields.pop("status", DRAFT)
+        state: Item = {
+            **fields,
+            "id": new_id(),
+            "status": status,
+            "publishedAt": now if status == PUBLISHED else None,
+            "createdAt": now,
+            "updatedAt": now,
+            "version": 1,
+            "views": 0,
+        }
+        if explicit_slug:
+            slugs = [explicit_slug]
+        else:
+            base = slugify(str(fields[_alias(spec.slug_source)]), spec.singular)
+            slugs = [
+                *candidates(base, DERIVED_SLUG_ATTEMPTS),
+                f"{base[:90]}-{new_id()[-6:].lower()}",
+            ]
+        for slug in slugs:
+            try:
+                self._repository.save(spec, None, {**state, "slug": slug})
+            except SlugTaken:
+                continue
+            return self.view(spec, {**state, "slug": slug})
+        raise SlugTakenError(f"The slug {slugs[0]!r} is already used in this collection.")
+
+    def update(
+        self, spec: ContentSpec, item_id: str, patch: ApiModel, expected_version: int | None
+    ) -> View:
+        """Apply the fields sent; the merged item must still satisfy the create rules."""
+        changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+        def change(old: Item) -> Item | None:
+            merged = {**old, **changes}
+            nulled = [k for k in ("slug", "status") if k in changes and changes[k] is None]
+            if nulled:
+                raise _null_error(nulled)
+            self._validate_merged(spec, merged)
+            if all(old.get(k) == v for k, v in changes.items()):
+                return None
+            now = iso_z(self._clock())
+            if merged["status"] == PUBLISHED and not merged.get("publishedAt"):
+                merged["publishedAt"] = now  # publishing through PATCH, as publish would
+            return {**merged, "updatedAt": now, "version": old["version"] + 1}
+
+        return self._mutate(spec, item_id, expected_version, change)
+
+    def publish(self, spec: ContentSpec, item_id: str) -> View:
+        """Published from now on; `publishedAt` keeps the first publication's instant."""
+
+        def change(old: Item) -> Item | None:
+            if old["status"] == PUBLISHED:
+                return None
+            now = iso_z(self._clock())
+            return {
+                **old,
+                "status": PUBLISHED,
+                "publishedAt": old.get("publishedAt") or now,
+                "updatedAt": now,
+                "version": old["version"] + 1,
+            }
+
+        return self._mutate(spec, item_id, None, change)
+
+    def unpublish(self, spec: ContentSpec, item_id: str) -> View:
+        """Back to draft; `publishedAt` is kept for the next publication."""
+
+        def change(old: Item) -> Item | None:
+            if old["status"] == DRAFT:
+                return None
+            now = iso_z(self._clock())
+            return {**old, "status": DRAFT, "updatedAt": now, "version": old["version"] + 1}
+
+        return self._mutate(spec, item_id, None, change)
+
+    def delete(self, spec: ContentSpec, item_id: str, expected_version: int | None) -> None:
+        """Remove the item with its slug claim, copies and counts."""
+        for _ in range(WRITE_ATTEMPTS):
+            old = self._current(spec, item_id, expected_version)
+            try:
+                self._repository.save(spec, old, None)
+            except StaleWrite:
+                if expected_version is not None:
+                    raise _stale() from None
+                continue
+            return
+        raise Conflict("The item is changing; try again.")
+
+    def view(self, spec: ContentSpec, item: Item) -> View:
+        """The wire form of a stored item, with derived values for today."""
+        fields = spec.read_model.model_fields
+        view = {
+            alias: _plain(item.get(alias))
+            for alias in (info.alias or name for name, info in fields.items())
+        }
+        view.update(spec.derive(item, self._clock().date()))
+        return view
+
+    # internals
+
+    def _mutate(
+        self,
+        spec: ContentSpec,
+        item_id: str,
+        expected_version: int | None,
+        change: Callable[[Item], Item | None],
+    ) -> View:
+        """Read, compute the new state, write it on the condition nothing changed meanwhile."""
+        for _ in range(WRITE_ATTEMPTS):
+            old = self._current(spec, item_id, expected_version)
+            new = change(old)
+            if new is None:
+                return self.view(spec, old)
+            try:
+                self._repository.save(spec, old, new)
+            except StaleWrite:
+                if expected_version is not None:
+                    raise _stale() from None
+                continue
+            except SlugTaken:
+                raise SlugTakenError("That slug is already used in this collection.") from None
+            return self.view(spec, new)
+        raise Conflict("The item is changing; try again.")
+
+    def _current(self, spec: ContentSpec, item_id: str, expected_version: int | None) -> Item:
+        old = self._repository.get(spec, item_id)
+        if old is None:
+            raise NotFound(f"No {spec.singular} with id {item_id!r}.")
+        if expected_version is not None and int(old["version"]) != expected_version:
+            raise _stale()
+        return old
+
+    def _validate_merged(self, spec: ContentSpec, merged: Item) -> None:
+        public = {
+            k: v for k, v in merged.items() if k not in _SERVER_FIELDS and k in _wire_fields(spec)
+        }
+        nulled = [k for k, v in public.items() if v is None and _is_required(spec, k)]
+        if nulled:
+            raise _null_error(nulled)
+        try:
+            spec.create_model.model_validate({k: v for k, v in public.items() if v is not None})
+        except ValidationError as exc:
+            raise ValidationFailed(
+                "The change is not valid.", errors=error_list(exc.errors())
+            ) from None
+
+    def _visible(self, spec: ContentSpec, item: Item | None, is_owner: bool) -> View:
+        if item is None or (item.get("status") != PUBLISHED and not is_owner):
+            raise NotFound(f"No such {spec.singular}.")
+        return self.view(spec, item)
+
+
+def _wire_fields(spec: ContentSpec) -> set[str]:
+    return {info.alias or name for name, info in spec.create_model.model_fields.items()}
+
+
+def _is_required(spec: ContentSpec, alias: str) -> bool:
+    return any(
+        (info.alias or name) == alias and info.is_required()
+        for name, info in spec.create_model.model_fields.items()
+    )
+
+
+def _alias(field_name: str) -> str:
+    head, *rest = field_name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _plain(value: Any) -> Any:
+    """Decimals from DynamoDB as JSON numbers (version and views are whole)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _null_error(fields: Sequence[str]) -> ValidationFailed:
+    return ValidationFailed(
+        "Required fields cannot be null.",
+        errors=[{"field": field, "message": "may not be null"} for field in fields],
+    )
+
+
+def _stale() -> PreconditionFailed:
+    return PreconditionFailed("The item has changed since you read it; fetch it again.")

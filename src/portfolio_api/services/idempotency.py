@@ -1,0 +1,91 @@
+"""Idempotent creates: a retry with the same key and body answers the first response again.
+
+A key is scoped to the caller and the route. The request is fingerprinted with an HMAC of its
+canonical JSON (keyed by the service secret, so a stored fingerprint of a body that holds a
+password reveals nothing). While the first attempt runs, a retry gets a 409; an attempt that
+fails releases the key so the client may try again; a different body under a used key is a 422.
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from portfolio_api.core.clock import Clock
+from portfolio_api.core.errors import ApiError, Conflict
+from portfolio_api.repositories.idempotency import COMPLETED, IdempotencyRepository
+
+RETENTION_SECONDS = 24 * 60 * 60
+LOCK_SECONDS = 60
+
+
+class IdempotencyKeyReused(ApiError):
+    status, code, title = 422, "idempotency_key_reused", "Idempotency key reused"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """What a create answered: enough to answer it again."""
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+class IdempotencyService:
+    """Runs a create at most once per (caller, route, key, body)."""
+
+    def __init__(self, repository: IdempotencyRepository, clock: Clock, secret: bytes) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._secret = secret
+
+    def run(
+        self, *, scope: str, key: str, body: Any, produce: Callable[[], StoredResponse]
+    ) -> StoredResponse:
+        """The first response for this key, producing it only when there is none yet."""
+        digest = self._digest(f"{scope}\x00{key}")
+        request_hash = self._digest(json.dumps(body, sort_keys=True, separators=(",", ":")))
+        now = int(self._clock().timestamp())
+        held = self._repository.claim(
+            digest,
+            request_hash,
+            now=now,
+            expires_at=now + RETENTION_SECONDS,
+            locked_until=now + LOCK_SECONDS,
+        )
+        if held is not None:
+            return self._replay(held, request_hash)
+        try:
+            response = produce()
+        except BaseException:
+            self._repository.release(digest)
+            raise
+        self._repository.complete(
+            digest,
+            {
+                "status": response.status,
+                "body": json.dumps(response.body),  # as text: numbers come back exactly
+                "headers": response.headers,
+            },
+        )
+        return response
+
+    def _replay(self, held: dict[str, Any], request_hash: str) -> StoredResponse:
+        if held.get("requestHash") != request_hash:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used with a different request body."
+            )
+        if held.get("status") != COMPLETED:
+            raise Conflict("A request with this Idempotency-Key is still being processed.")
+        stored = held["response"]
+        return StoredResponse(
+            status=int(stored["status"]),
+            body=json.loads(stored["body"]),
+            headers=dict(stored["headers"]),
+        )
+
+    def _digest(self, text: str) -> str:
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,92 @@
+"""Each read endpoint makes exactly one DynamoDB call (a key lookup or one Query), never a Scan."""
+
+from collections import Counter
+
+import pytest
+from fastapi.testclient import TestClient
+
+from portfolio_api.content.collections import ALL_COLLECTIONS, BLOG_POSTS
+from portfolio_api.content.spec import ContentSpec
+from tests.conftest import SignedInUser
+from tests.factories import content_payload
+
+
+def read_calls(
+    client: TestClient, calls: Counter[str], path: str, **kwargs: object
+) -> Counter[str]:
+    calls.clear()
+    response = client.get(path, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 200, (path, response.text)
+    return Counter(calls)
+
+
+@pytest.mark.parametrize("spec", ALL_COLLECTIONS, ids=lambda s: s.name)
+def test_content_reads_make_one_call(
+    client: TestClient, owner: SignedInUser, dynamodb_calls: Counter[str], spec: ContentSpec
+) -> None:
+    for n in range(3):
+        body = content_payload(spec, status="published", slug=f"post-{n}")
+        assert client.post(spec.path, json=body, headers=owner.headers).status_code == 201
+    item = client.get(spec.path).json()["items"][0]
+    facet = spec.facets[0]
+    facet_value = item[facet.attribute] if facet.query_type is not bool else "true"
+    if isinstance(facet_value, list):
+        facet_value = facet_value[0]
+    reads = {
+        "list": (spec.path, {"params": {"limit": 2}}),
+        "list page 2": (
+            spec.path,
+            {
+                "params": {
+                    "limit": 2,
+                    "cursor": client.get(spec.path, params={"limit": 2}).json()["nextCursor"],
+                }
+            },
+        ),
+        "drafts": (spec.path, {"params": {"status": "draft"}, "headers": owner.headers}),
+        "all": (spec.path, {"params": {"status": "all"}, "headers": owner.headers}),
+        "filter": (spec.path, {"params": {facet.param: str(facet_value).lower()}}),
+        "by id": (f"{spec.path}/{item['id']}", {}),
+        "by slug": (f"{spec.path}/{item['slug']}", {}),
+        "by id as owner": (f"{spec.path}/{item['id']}", {"headers": owner.headers}),
+    }
+    for name, (path, kwargs) in reads.items():
+        calls = read_calls(client, dynamodb_calls, path, **kwargs)
+        assert sum(calls.values()) == 1, (name, calls)
+        assert set(calls) <= {"GetItem", "Query"}, (name, calls)
+
+
+def test_category_counts_make_one_call(
+    client: TestClient, owner: SignedInUser, dynamodb_calls: Counter[str]
+) -> None:
+    client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
+    )
+    assert read_calls(client, dynamodb_calls, "/v1/blog/categories") == Counter({"Query": 1})
+
+
+def test_profile_read_makes_one_call(
+    client: TestClient, member: SignedInUser, dynamodb_calls: Counter[str]
+) -> None:
+    assert read_calls(client, dynamodb_calls, "/v1/users/me", headers=member.headers) == Counter(
+        {"GetItem": 1}
+    )
+
+
+def test_no_scan_anywhere(
+    client: TestClient, owner: SignedInUser, member: SignedInUser, dynamodb_calls: Counter[str]
+) -> None:
+    """A whole session of writes and reads over every collection never issues a Scan."""
+    dynamodb_calls.clear()
+    for spec in ALL_COLLECTIONS:
+        created = client.post(spec.path, json=content_payload(spec), headers=owner.headers).json()
+        url = f"{spec.path}/{created['id']}"
+        client.post(f"{url}/publish", headers=owner.headers)
+        client.patch(url, json={"slug": "renamed"}, headers=owner.headers)
+        client.get(f"{spec.path}/{created['slug']}", follow_redirects=False)
+        client.get(spec.path)
+        client.delete(url, headers=owner.headers)
+    client.get("/v1/blog/categories")
+    client.get("/v1/users/me", headers=member.headers)
+    assert dynamodb_calls["Scan"] == 0
+    assert sum(dynamodb_calls.values()) > 20
