@@ -247,7 +247,7 @@ def test_challenge_without_its_answer_is_400(client: TestClient) -> None:
         json={"email": "a@example.com", "challenge": "SOFTWARE_TOKEN_MFA", "session": "s"},
     )
     assert response.status_code == 400
-    assert "code is required" in response.json()["errors"][0]["message"]
+    assert response.json()["errors"][0]["field"] == "code"
 
 
 # refresh and logout

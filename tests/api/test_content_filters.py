@@ -191,3 +191,17 @@ def test_validation_names_fields(client: TestClient, owner: SignedInUser) -> Non
         headers=owner.headers,
     )
     assert not_a_date.status_code == 400 and not_a_date.json()["errors"][0]["field"] == "issueDate"
+
+
+def test_public_lists_revalidate_with_304(client: TestClient, owner: SignedInUser) -> None:
+    publish(client, BLOG_POSTS.path, owner, content_payload(BLOG_POSTS))
+    for path in (BLOG_POSTS.path, "/v1/blog/categories"):
+        first = client.get(path)
+        etag = first.headers["etag"]
+        assert etag.startswith('W/"')
+        again = client.get(path, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+    listed = client.get(BLOG_POSTS.path).headers["etag"]
+    publish(client, BLOG_POSTS.path, owner, content_payload(BLOG_POSTS))
+    changed = client.get(BLOG_POSTS.path, headers={"If-None-Match": listed})
+    assert changed.status_code == 200

@@ -67,6 +67,8 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 OwnerUser = Annotated[Principal, Depends(owner_user)]
 OWNER_ONLY = [Depends(owner_user)]
 """`dependencies=` of routes that need the owner but not the principal itself."""
+TOKEN_CHECKED_IF_PRESENT = [Depends(optional_user)]
+"""`dependencies=` of public routes: a token that is sent must be valid (the contract's rule)."""
 
 
 async def auth_service(container: ContainerDep) -> AuthService:

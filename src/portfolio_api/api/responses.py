@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     409: "Conflict",
     412: "Stale If-Match",
     413: "Body over 1 MiB",
+    422: "Idempotency-Key reused with another body",
     429: "Rate limited",
 }
 

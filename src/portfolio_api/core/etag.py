@@ -2,6 +2,8 @@
 
 from portfolio_api.core.errors import PreconditionFailed
 
+MAX_VERSION_DIGITS = 18  # far beyond any real version, well inside DynamoDB's number range
+
 
 def etag_for(version: int) -> str:
     """The strong ETag of a version."""
@@ -16,7 +18,7 @@ def parse_if_match(header: str | None) -> int | None:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_VERSION_DIGITS):
         raise PreconditionFailed("If-Match does not name a version of this resource.")
     return int(value)
 
@@ -26,4 +28,4 @@ def matches_if_none_match(header: str | None, etag: str) -> bool:
     if header is None:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    return "*" in tags or etag in tags
+    return "*" in tags or etag.removeprefix("W/") in tags

@@ -40,6 +40,7 @@ class Principal:
     groups: tuple[str, ...]
     token_use: str
     is_owner: bool
+    username: str | None = None  # Cognito's username (the `sub` in an e-mail-username pool)
 
 
 def cognito_endpoint(region: str) -> str:
@@ -126,12 +127,14 @@ class TokenVerifier:
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise Unauthorized("The token's groups are malformed.")
         email = claims.get("email")
+        username = claims.get("cognito:username" if token_use == "id" else "username")
         return Principal(
             sub=str(claims["sub"]),
             email=email if isinstance(email, str) else None,
             groups=tuple(groups),
             token_use=token_use,
             is_owner=self._owner_group in groups,
+            username=username if isinstance(username, str) else None,
         )
 
     def _key_for(self, kid: object) -> dict[str, Any]:

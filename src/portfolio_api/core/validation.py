@@ -27,7 +27,7 @@ def error_list(errors: Sequence[Any]) -> list[dict[str, str]]:
     """`[{field, message}]` from pydantic's error dicts."""
     return [
         {
-            "field": field_name(error["loc"]),
+            "field": "body" if error["type"] == "json_invalid" else field_name(error["loc"]),
             "message": _MESSAGES.get(error["type"])
             or str(error["msg"]).removeprefix("Value error, "),
         }

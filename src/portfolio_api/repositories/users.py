@@ -51,7 +51,3 @@ class UserRepository(Repository):
         return self._update(
             keys.user_profile(sub), update=update, values=values, names=names, condition=condition
         )
-
-    def delete_profile(self, sub: str) -> None:
-        """Remove a profile (the rollback of a registration that could not finish)."""
-        self._delete(keys.user_profile(sub))

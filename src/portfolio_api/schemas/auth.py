@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from portfolio_api.schemas.common import ApiModel, Email
+from portfolio_api.schemas.common import ApiModel, ApiRequest, Email
 
 # The pool's policy decides what a good password is; this only bounds the size.
 Password = Annotated[str, Field(min_length=1, max_length=256)]
@@ -12,7 +12,7 @@ Code = Annotated[str, Field(min_length=1, max_length=64)]
 Token = Annotated[str, Field(min_length=1, max_length=8192)]
 
 
-class RegisterRequest(ApiModel):
+class RegisterRequest(ApiRequest):
     email: Email
     password: Password
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -25,16 +25,16 @@ class RegisteredUser(ApiModel):
     confirmed: bool
 
 
-class ConfirmRequest(ApiModel):
+class ConfirmRequest(ApiRequest):
     email: Email
     code: Code
 
 
-class EmailRequest(ApiModel):
+class EmailRequest(ApiRequest):
     email: Email
 
 
-class LoginRequest(ApiModel):
+class LoginRequest(ApiRequest):
     email: Email
     password: Password
 
@@ -62,36 +62,30 @@ class Challenge(ApiModel):
     session: str
 
 
-class ChallengeRequest(ApiModel):
+class ChallengeRequest(ApiRequest):
+    """`newPassword` answers NEW_PASSWORD_REQUIRED, `code` an MFA challenge."""
+
     email: Email
     challenge: ChallengeName
     session: Token
     new_password: Password | None = None
     code: Code | None = None
 
-    @model_validator(mode="after")
-    def _answer_matches_challenge(self) -> "ChallengeRequest":
-        needed = "new_password" if self.challenge == "NEW_PASSWORD_REQUIRED" else "code"
-        if getattr(self, needed) is None:
-            alias = "newPassword" if needed == "new_password" else "code"
-            raise ValueError(f"{alias} is required to answer {self.challenge}")
-        return self
 
-
-class RefreshRequest(ApiModel):
+class RefreshRequest(ApiRequest):
     refresh_token: Token
 
 
-class LogoutRequest(ApiModel):
+class LogoutRequest(ApiRequest):
     refresh_token: Token | None = None
 
 
-class ResetPasswordRequest(ApiModel):
+class ResetPasswordRequest(ApiRequest):
     email: Email
     code: Code
     new_password: Password
 
 
-class ChangePasswordRequest(ApiModel):
+class ChangePasswordRequest(ApiRequest):
     current_password: Password
     new_password: Password

@@ -8,14 +8,22 @@ from pydantic.alias_generators import to_camel
 
 
 class ApiModel(BaseModel):
-    """Every request and response body: camelCase on the wire, snake_case in Python."""
+    """Every response body: camelCase on the wire, built by field name in Python."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
-        populate_by_name=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
         extra="forbid",
         str_strip_whitespace=True,
     )
+
+
+class ApiRequest(ApiModel):
+    """Every request body and query: camelCase keys only (`avatar_url` is an unknown field)."""
+
+    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
 
 
 class Page[T](ApiModel):
@@ -27,6 +35,10 @@ class Page[T](ApiModel):
 
 def _https_url(value: str) -> str:
     parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        raise ValueError("must be an absolute https URL") from None
     if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
         raise ValueError("must be an absolute https URL")
     return value
@@ -39,7 +51,7 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 Email = Annotated[
     str,
-    Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN),
+    Field(min_length=3, max_length=128, pattern=EMAIL_PATTERN),  # Cognito's username limit
     AfterValidator(str.lower),
 ]
 """An e-mail address, lower-cased: Cognito matches it case-insensitively, and so do we."""

@@ -12,7 +12,7 @@ from pydantic.fields import FieldInfo
 
 from portfolio_api.content.slugs import SLUG_PATTERN
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from portfolio_api.schemas.common import ApiModel, HttpsUrl
+from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl
 
 Status = Literal["draft", "published"]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["hello-world"])]
@@ -40,7 +40,7 @@ TechStack = Annotated[
 ]
 
 
-class ContentCreate(ApiModel):
+class ContentCreate(ApiRequest):
     """Fields every collection shares on create."""
 
     slug: Slug | None = None
@@ -138,7 +138,7 @@ class CertificationCreate(ContentCreate):
         return self
 
 
-class ContentFilters(ApiModel):
+class ContentFilters(ApiRequest):
     """Query parameters every collection's list takes; facets are added per collection."""
 
     status: Literal["published", "draft", "all"] | None = Field(
@@ -161,7 +161,7 @@ class ContentMeta(ApiModel):
     views: int
 
 
-def partial_model(name: str, create: type[ApiModel]) -> type[ApiModel]:
+def partial_model(name: str, create: type[ApiModel]) -> type[ApiRequest]:
     """The PATCH model: every create field optional and nullable, no defaults, same limits."""
     fields: dict[str, Any] = {}
     for field_name, info in create.model_fields.items():
@@ -169,7 +169,7 @@ def partial_model(name: str, create: type[ApiModel]) -> type[ApiModel]:
         if info.metadata:
             annotated = Annotated[(annotated, *info.metadata)]
         fields[field_name] = (annotated | None, FieldInfo(default=None))
-    return create_model(name, __base__=ApiModel, **fields)
+    return create_model(name, __base__=ApiRequest, **fields)
 
 
 def read_model(name: str, create: type[ApiModel], derived: dict[str, Any]) -> type[ApiModel]:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from portfolio_api.schemas.common import ApiModel, HttpsUrl
+from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl
 
 
 class Profile(ApiModel):
@@ -20,7 +20,7 @@ class Profile(ApiModel):
     version: int
 
 
-class ProfileUpdate(ApiModel):
+class ProfileUpdate(ApiRequest):
     """Any subset; `null` clears `bio` or `avatarUrl`."""
 
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None

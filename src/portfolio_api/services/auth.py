@@ -132,7 +132,14 @@ class AuthService:
             lambda: self._cognito.resend_confirmation_code(
                 ClientId=self._client_id, Username=email
             ),
-            {"UserNotFoundException": None, "InvalidParameterException": None},
+            # Silent for unknown or confirmed users and for delivery trouble alike, so the
+            # answer never tells which e-mails are registered.
+            {
+                "UserNotFoundException": None,
+                "InvalidParameterException": None,
+                "NotAuthorizedException": None,
+                "CodeDeliveryFailureException": None,
+            },
         )
 
     def login(self, request: LoginRequest) -> Tokens | Challenge:
@@ -149,11 +156,18 @@ class AuthService:
 
     def answer_challenge(self, request: ChallengeRequest) -> Tokens | Challenge:
         """Answer NEW_PASSWORD_REQUIRED or an MFA challenge with the session from login."""
-        answers = {"USERNAME": request.email}
-        if request.challenge == "NEW_PASSWORD_REQUIRED":
-            answers["NEW_PASSWORD"] = request.new_password or ""
-        else:
-            answers[f"{request.challenge}_CODE"] = request.code or ""
+        field, answer = (
+            ("newPassword", request.new_password)
+            if request.challenge == "NEW_PASSWORD_REQUIRED"
+            else ("code", request.code)
+        )
+        if answer is None:
+            raise ValidationFailed(
+                f"{request.challenge} is answered with {field}.",
+                errors=[{"field": field, "message": f"required to answer {request.challenge}"}],
+            )
+        name = "NEW_PASSWORD" if field == "newPassword" else f"{request.challenge}_CODE"
+        answers = {"USERNAME": request.email, name: answer}
         response = self._call(
             lambda: self._cognito.respond_to_auth_challenge(
                 ClientId=self._client_id,
@@ -185,6 +199,8 @@ class AuthService:
                 "ResourceNotFoundException": _bad_refresh_token,
                 "InvalidParameterException": _bad_refresh_token,
                 "UserNotFoundException": _bad_refresh_token,
+                "PasswordResetRequiredException": _bad_refresh_token,
+                "UserNotConfirmedException": _bad_refresh_token,
             },
         )
         result = response.get("AuthenticationResult") or {}
@@ -194,11 +210,22 @@ class AuthService:
             expires_in=result["ExpiresIn"],
         )
 
-    def logout(self, principal: Principal) -> None:
-        """Revoke every refresh token of the user (global sign-out), on every device."""
+    def logout(self, principal: Principal, token: str) -> None:
+        """Revoke every refresh token of the user (global sign-out), on every device.
+
+        An access token signs itself out; for an ID token the admin call names the user by the
+        token's e-mail (an alias of the username in this pool).
+        """
+        if principal.token_use == "access":
+            self._call(
+                lambda: self._cognito.global_sign_out(AccessToken=token),
+                {"NotAuthorizedException": _bad_refresh_token},
+            )
+            return
+        username = principal.email or principal.username or principal.sub
         self._call(
             lambda: self._cognito.admin_user_global_sign_out(
-                UserPoolId=self._pool_id, Username=self._username_of(principal)
+                UserPoolId=self._pool_id, Username=username
             ),
             {"UserNotFoundException": _bad_refresh_token},
         )
@@ -211,6 +238,8 @@ class AuthService:
                 "UserNotFoundException": None,
                 "InvalidParameterException": None,
                 "NotAuthorizedException": None,
+                "CodeDeliveryFailureException": None,
+                "UserNotConfirmedException": None,
             },
         )
 
@@ -226,8 +255,10 @@ class AuthService:
             {
                 **_CODE_ERRORS,
                 "InvalidPasswordException": _invalid_password,
+                "PasswordHistoryPolicyViolationException": _invalid_password,
+                "UserNotConfirmedException": _wrong_code,
                 # how moto answers for an unknown user; Cognito says UserNotFound or CodeMismatch
-                "ResourceNotFoundException": lambda: InvalidCode("The code is wrong."),
+                "ResourceNotFoundException": _wrong_code,
             },
         )
 
@@ -241,8 +272,14 @@ class AuthService:
         """
         access_token = token if principal.token_use == "access" else None
         if access_token is None:
-            email = self._username_of(principal)
-            signed_in = self.login(LoginRequest(email=email, password=request.current_password))
+            if not principal.email:
+                raise Unauthorized("Sign in again: this token names no e-mail.")
+            try:
+                signed_in = self.login(
+                    LoginRequest(email=principal.email, password=request.current_password)
+                )
+            except InvalidCredentials:
+                raise _wrong_password() from None
             if not isinstance(signed_in, Tokens):
                 raise Forbidden("Sign in with the access token to change this password.")
             access_token = signed_in.access_token
@@ -256,17 +293,9 @@ class AuthService:
                 "NotAuthorizedException": _wrong_password,
                 "InvalidPasswordException": _invalid_password,
                 "InvalidParameterException": _invalid_password,
+                "PasswordHistoryPolicyViolationException": _invalid_password,
             },
         )
-
-    def _username_of(self, principal: Principal) -> str:
-        """The e-mail, which names the user in this pool; access tokens carry none, profiles do."""
-        if principal.email:
-            return principal.email
-        profile = self._users.get_profile(principal.sub)
-        if profile is None or not profile.get("email"):
-            raise Unauthorized("The user no longer exists.")
-        return str(profile["email"])
 
     def _call(self, operation: Callable[[], Any], errors: ErrorMap) -> Any:
         """Run one Cognito call; known error codes map as given, `None` meaning "ignore"."""
@@ -334,16 +363,27 @@ def _wrong_password() -> ApiError:
     return InvalidCredentials("The current password is wrong.")
 
 
+def _wrong_code() -> ApiError:
+    return InvalidCode("The code is wrong.")
+
+
+def _wrong_credentials() -> ApiError:
+    return InvalidCredentials("The e-mail or password is wrong.")
+
+
 _CODE_ERRORS: ErrorMap = {
-    "CodeMismatchException": lambda: InvalidCode("The code is wrong."),
+    "CodeMismatchException": _wrong_code,
     "ExpiredCodeException": lambda: CodeExpired("The code has expired; ask for a new one."),
-    "UserNotFoundException": lambda: InvalidCode("The code is wrong."),
-    "NotAuthorizedException": lambda: InvalidCode("The code is wrong."),
+    "UserNotFoundException": _wrong_code,
+    "NotAuthorizedException": _wrong_code,
+    "InvalidParameterException": _wrong_code,
+    "AliasExistsException": lambda: EmailTaken("Another account already uses this e-mail."),
 }
 
 _LOGIN_ERRORS: ErrorMap = {
-    "NotAuthorizedException": lambda: InvalidCredentials("The e-mail or password is wrong."),
-    "UserNotFoundException": lambda: InvalidCredentials("The e-mail or password is wrong."),
+    # Cognito's lockout after repeated failures is a NotAuthorizedException too.
+    "NotAuthorizedException": _wrong_credentials,
+    "UserNotFoundException": _wrong_credentials,
     "UserNotConfirmedException": lambda: UserNotConfirmed("Confirm the e-mail address first."),
     "PasswordResetRequiredException": lambda: Forbidden(
         "A password reset is required; use forgot-password."

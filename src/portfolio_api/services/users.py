@@ -30,7 +30,7 @@ class UserService:
         self, principal: Principal, update: ProfileUpdate, expected_version: int | None
     ) -> Profile:
         """Apply the fields the client sent, guarded by `If-Match` when given."""
-        changes: dict[str, Any] = update.model_dump(exclude_unset=True)
+        changes: dict[str, Any] = update.model_dump(exclude_unset=True, by_alias=True)
         nulled = [field for field in _REQUIRED if field in changes and changes[field] is None]
         if nulled:
             raise ValidationFailed(
@@ -38,8 +38,10 @@ class UserService:
                 errors=[{"field": field, "message": "may not be null"} for field in nulled],
             )
         if not changes:
-            return self.get_me(principal)
-        changes = {_CAMEL.get(k, k): v for k, v in changes.items()}
+            current = self.get_me(principal)
+            if expected_version is not None and current.version != expected_version:
+                raise PreconditionFailed("The profile has changed; fetch it again.")
+            return current
         changes["updatedAt"] = iso_z(self._clock())
         try:
             item = self._users.update_profile(
@@ -69,9 +71,6 @@ class UserService:
             if failed.old_item is not None:
                 return failed.old_item
             raise
-
-
-_CAMEL = {"avatar_url": "avatarUrl"}
 
 
 def _profile(item: Item, principal: Principal) -> Profile:

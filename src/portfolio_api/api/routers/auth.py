@@ -3,7 +3,12 @@
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from portfolio_api.api.deps import AuthServiceDep, BearerToken, CurrentUser
+from portfolio_api.api.deps import (
+    TOKEN_CHECKED_IF_PRESENT,
+    AuthServiceDep,
+    BearerToken,
+    CurrentUser,
+)
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
 from portfolio_api.schemas.auth import (
@@ -32,7 +37,7 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredUser,
-    responses=problems(400, 403, 409, 422),
+    responses=problems(400, 401, 403, 409, 422, 429),
 )
 async def register(
     body: RegisterRequest, auth: AuthServiceDep, idempotent: IdempotentCreateDep
@@ -46,27 +51,47 @@ async def register(
     return await idempotent.respond(produce)
 
 
-@router.post("/confirm", status_code=NO_CONTENT, responses=problems(400))
+@router.post(
+    "/confirm",
+    status_code=NO_CONTENT,
+    responses=problems(400, 401, 409, 429),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def confirm(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
     """Confirm the e-mail address with the code Cognito sent."""
     auth.confirm(body.email, body.code)
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/resend-code", status_code=NO_CONTENT, responses=problems(400, 429))
+@router.post(
+    "/resend-code",
+    status_code=NO_CONTENT,
+    responses=problems(400, 401, 429),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def resend_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
     """Send the confirmation code again (204 for unknown e-mails too)."""
     auth.resend_code(body.email)
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/login", response_model=Tokens | Challenge, responses=problems(400, 401, 403))
+@router.post(
+    "/login",
+    response_model=Tokens | Challenge,
+    responses=problems(400, 401, 403, 429),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | Challenge:
     """Tokens, or the challenge to answer at `/challenge`."""
     return auth.login(body)
 
 
-@router.post("/challenge", response_model=Tokens | Challenge, responses=problems(400, 401))
+@router.post(
+    "/challenge",
+    response_model=Tokens | Challenge,
+    responses=problems(400, 401, 429),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Challenge:
     """Answer the challenge login returned."""
     return auth.answer_challenge(body)
@@ -74,13 +99,17 @@ async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Ch
 
 @router.post("/refresh", response_model=RefreshedTokens, responses=problems(400, 401))
 async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens:
-    """New ID and access tokens from a refresh token."""
+    """New ID and access tokens from a refresh token.
+
+    The one public route that ignores a bearer token: a client refreshes exactly when its ID
+    token has expired, and may well still send it.
+    """
     return auth.refresh(body.refresh_token)
 
 
 @router.post("/logout", status_code=NO_CONTENT, responses=problems(401))
 async def logout(
-    user: CurrentUser, auth: AuthServiceDep, body: LogoutRequest | None = None
+    user: CurrentUser, token: BearerToken, auth: AuthServiceDep, body: LogoutRequest | None = None
 ) -> Response:
     """Revoke all of the caller's refresh tokens.
 
@@ -88,25 +117,35 @@ async def logout(
     the rest, so it needs no call of its own.
     """
     del body
-    auth.logout(user)
+    auth.logout(user, token or "")
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/forgot-password", status_code=NO_CONTENT, responses=problems(400, 429))
+@router.post(
+    "/forgot-password",
+    status_code=NO_CONTENT,
+    responses=problems(400, 401, 429),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def forgot_password(body: EmailRequest, auth: AuthServiceDep) -> Response:
     """Send a reset code (204 for unknown e-mails too)."""
     auth.forgot_password(body.email)
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/reset-password", status_code=NO_CONTENT, responses=problems(400))
+@router.post(
+    "/reset-password",
+    status_code=NO_CONTENT,
+    responses=problems(400, 401, 429),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def reset_password(body: ResetPasswordRequest, auth: AuthServiceDep) -> Response:
     """Set a new password with the code from forgot-password."""
     auth.reset_password(body)
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/change-password", status_code=NO_CONTENT, responses=problems(400, 401))
+@router.post("/change-password", status_code=NO_CONTENT, responses=problems(400, 401, 429))
 async def change_password(
     body: ChangePasswordRequest, user: CurrentUser, token: BearerToken, auth: AuthServiceDep
 ) -> Response:

@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: FastAPI resolves annotations at de
 the types held in this closure would not resolve from strings.
 """
 
+import hashlib
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
@@ -57,6 +58,16 @@ def _chosen_facet(spec: ContentSpec, filters: ApiModel) -> tuple[str, str] | Non
     return name, ("true" if value is True else "false" if value is False else str(value))
 
 
+def _revalidated(payload: dict[str, Any], if_none_match: str | None) -> Response:
+    """A public list with a weak ETag of its body; a matching `If-None-Match` is a 304."""
+    response = JSONResponse(payload)
+    etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+    if matches_if_none_match(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return response
+
+
 def _item_response(view: dict[str, Any], status_code: int = 200) -> JSONResponse:
     return JSONResponse(view, status_code=status_code, headers={"ETag": etag_for(view["version"])})
 
@@ -76,7 +87,8 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
         filters: Annotated[filters_model, Query()],  # type: ignore[valid-type]
         principal: OptionalUser,
         service: ContentServiceDep,
-    ) -> JSONResponse:
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
         """Published items, newest first; the owner may ask for drafts or all."""
         criteria = cast(ContentFilters, filters)
         page = service.list_items(
@@ -87,7 +99,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
             cursor=criteria.cursor,
             principal=principal,
         )
-        return JSONResponse(page)
+        return _revalidated(page, if_none_match)
 
     @router.get(
         spec.path + "/{id_or_slug}",
@@ -193,8 +205,10 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
     if spec.counts_path and spec.counted_facet:
 
         @router.get(spec.counts_path, response_model=FacetCounts, tags=[spec.tag])
-        async def facet_counts(service: ContentServiceDep) -> JSONResponse:
+        async def facet_counts(
+            service: ContentServiceDep, if_none_match: Annotated[str | None, Header()] = None
+        ) -> Response:
             """Published counts, most used first."""
-            return JSONResponse({"items": service.facet_counts(spec)})
+            return _revalidated({"items": service.facet_counts(spec)}, if_none_match)
 
     return router
