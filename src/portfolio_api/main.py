@@ -18,6 +18,7 @@ from portfolio_api.api.routers import auth, health, users
 from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
 from portfolio_api.content.collections import ALL_COLLECTIONS
+from portfolio_api.core.exact_json import ExactJSONResponse
 from portfolio_api.core.logging import configure_logging
 from portfolio_api.core.middleware import (
     GuardMiddleware,
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=APP_VERSION,
         description=DESCRIPTION,
         redirect_slashes=False,
+        default_response_class=ExactJSONResponse,
     )
     app.state.container = container or Container(settings)
     app.state.environment = settings.environment

@@ -169,7 +169,9 @@ def test_validation_names_fields(client: TestClient, owner: SignedInUser) -> Non
         headers=owner.headers,
     )
     assert bad_dates.status_code == 400
-    assert "endDate" in bad_dates.json()["errors"][0]["message"]
+    assert bad_dates.json()["errors"] == [
+        {"field": "endDate", "message": "must not be before startDate"}
+    ]
     project = client.post(
         PROJECTS.path, json=content_payload(PROJECTS), headers=owner.headers
     ).json()
@@ -183,6 +185,7 @@ def test_validation_names_fields(client: TestClient, owner: SignedInUser) -> Non
         headers=owner.headers,
     )
     assert bad_expiry.status_code == 400
+    assert bad_expiry.json()["errors"][0]["field"] == "expiryDate"
     missing = client.post(CERTIFICATIONS.path, json={"name": "x"}, headers=owner.headers)
     assert {e["field"] for e in missing.json()["errors"]} == {"issuer", "type", "issueDate"}
     not_a_date = client.post(

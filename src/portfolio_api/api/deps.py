@@ -13,6 +13,7 @@ from portfolio_api.core.errors import Forbidden, Unauthorized
 from portfolio_api.core.etag import parse_if_match
 from portfolio_api.core.security import Principal
 from portfolio_api.services.auth import AuthService
+from portfolio_api.services.content import ContentService
 from portfolio_api.services.users import UserService
 
 # Declares the scheme in the OpenAPI document; the header itself is checked below.
@@ -81,7 +82,13 @@ async def user_service(container: ContainerDep) -> UserService:
     return container.user_service
 
 
+async def content_service(container: ContainerDep) -> ContentService:
+    """The one service of every content collection."""
+    return container.content_service
+
+
 AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
+ContentServiceDep = Annotated[ContentService, Depends(content_service)]
 UserServiceDep = Annotated[UserService, Depends(user_service)]
 
 

@@ -4,9 +4,9 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
 
 from portfolio_api.api.deps import ContainerDep, OptionalUser
+from portfolio_api.core.exact_json import ExactJSONResponse
 from portfolio_api.services.idempotency import StoredResponse
 
 IdempotencyKeyHeader = Annotated[
@@ -31,7 +31,7 @@ class IdempotentCreate:
         self._caller = caller
         self._container = container
 
-    async def respond(self, produce: Callable[[], StoredResponse]) -> JSONResponse:
+    async def respond(self, produce: Callable[[], StoredResponse]) -> ExactJSONResponse:
         """The response to send: produced now, or the first one replayed."""
         if self._key is None:
             stored = produce()
@@ -44,7 +44,7 @@ class IdempotentCreate:
                 body=await self._request.json(),
                 produce=produce,
             )
-        return JSONResponse(stored.body, status_code=stored.status, headers=stored.headers)
+        return ExactJSONResponse(stored.body, status_code=stored.status, headers=stored.headers)
 
 
 async def idempotent_create(

@@ -10,7 +10,7 @@ from portfolio_api.schemas.content import BlogPostCreate, CertificationCreate, P
 WORDS_PER_MINUTE = 200
 
 
-def _reading_time(item: Item, _today: date) -> dict[str, Any]:
+def _reading_time(item: Item) -> dict[str, Any]:
     words = len(str(item.get("content", "")).split())
     return {"readingTimeMinutes": max(1, math.ceil(words / WORDS_PER_MINUTE))}
 
@@ -33,8 +33,9 @@ BLOG_POSTS = ContentSpec(
         Facet("tag", "tags", description="Posts with this tag."),
     ),
     counts_path="/v1/blog/categories",
-    derived_fields={"reading_time_minutes": int},
-    derive=_reading_time,
+    heavy_fields=("content",),
+    derived_fields={"readingTimeMinutes": int},
+    on_write=_reading_time,
 )
 
 PROJECTS = ContentSpec(
@@ -54,6 +55,7 @@ PROJECTS = ContentSpec(
         ),
         Facet("tech", "techStack", description="Projects using this technology (any case)."),
     ),
+    heavy_fields=("description",),
 )
 
 CERTIFICATIONS = ContentSpec(
@@ -69,7 +71,7 @@ CERTIFICATIONS = ContentSpec(
         Facet("issuer", "issuer", description="Certifications from this issuer."),
     ),
     derived_fields={"expired": bool},
-    derive=_expired,
+    on_read=_expired,
 )
 
 ALL_COLLECTIONS = (BLOG_POSTS, PROJECTS, CERTIFICATIONS)

@@ -3,15 +3,37 @@
 import re
 import unicodedata
 
-SLUG_PATTERN = r"^[a-z0-9-]{1,100}$"
+SLUG_PATTERN = r"^[a-z0-9-]*[a-z0-9][a-z0-9-]*$"  # [a-z0-9-], not hyphens alone
 MAX_SLUG_LENGTH = 100
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _SLUG = re.compile(SLUG_PATTERN)
+# Letters NFKD does not decompose into ASCII.
+_TRANSLITERATIONS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ð": "d",
+        "Ð": "D",
+        "\u0131": "i",
+    }
+)
 
 
 def slugify(text: str, fallback: str) -> str:
     """`Héllo, Wörld!` → `hello-world`; text with nothing transliterable gives the fallback."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    spelled = text.translate(_TRANSLITERATIONS)
+    ascii_text = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
     return slug[:MAX_SLUG_LENGTH].rstrip("-") or fallback
 
@@ -27,4 +49,4 @@ def candidates(base: str, attempts: int) -> list[str]:
 
 def is_slug(value: str) -> bool:
     """Whether a path segment is a slug; generated ids always hold an upper-case letter."""
-    return bool(_SLUG.match(value))
+    return len(value) <= MAX_SLUG_LENGTH and bool(_SLUG.match(value))

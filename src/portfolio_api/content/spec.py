@@ -2,8 +2,8 @@
 
 One repository, one service and one router builder serve every `ContentSpec`; a collection is a
 declaration in `collections.py`. A `Facet` is a filter on published items: every published item
-keeps one copy per facet value (an index entry of its own, see DYNAMODB-DESIGN.md), so a filtered
-list is one Query that never comes back short.
+keeps one list entry per facet value (see DYNAMODB-DESIGN.md), so a filtered list is one Query
+that never comes back short.
 """
 
 from collections.abc import Callable, Mapping
@@ -12,11 +12,12 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from portfolio_api.schemas.common import ApiModel
-from portfolio_api.schemas.content import partial_model, read_model
+from portfolio_api.schemas.common import ApiModel, partial_model
+from portfolio_api.schemas.content import read_model
 
 Item = Mapping[str, Any]
-Derive = Callable[[Item, date], dict[str, Any]]
+Derive = Callable[[Item], dict[str, Any]]
+DeriveForDay = Callable[[Item, date], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +61,10 @@ class ContentSpec:
     slug_source: str
     facets: tuple[Facet, ...] = ()
     counts_path: str | None = None  # the route listing the counted facet's published counts
-    derived_fields: Mapping[str, type] = field(default_factory=dict)
-    derive: Derive = lambda _item, _today: {}
+    heavy_fields: tuple[str, ...] = ()  # long Markdown: on the item, not in list entries
+    derived_fields: Mapping[str, type] = field(default_factory=dict)  # wire names
+    on_write: Derive = lambda _item: {}  # derived values stored with the item
+    on_read: DeriveForDay = lambda _item, _today: {}  # derived values that depend on the day
 
     @cached_property
     def update_model(self) -> type[ApiModel]:
@@ -70,14 +73,29 @@ class ContentSpec:
 
     @cached_property
     def read_model(self) -> type[ApiModel]:
-        """The response body, for the OpenAPI document."""
+        """The response body of one item, for the OpenAPI document."""
         return read_model(self.model_prefix, self.create_model, dict(self.derived_fields))
+
+    @cached_property
+    def summary_model(self) -> type[ApiModel]:
+        """A list's item: the item without its long Markdown fields."""
+        return read_model(
+            f"{self.model_prefix}Summary",
+            self.create_model,
+            dict(self.derived_fields),
+            exclude=frozenset(self.heavy_fields),
+        )
+
+    @cached_property
+    def wire_fields(self) -> tuple[str, ...]:
+        """The wire names of an item's fields, derived values excluded."""
+        return tuple(
+            info.alias or name
+            for name, info in self.read_model.model_fields.items()
+            if (info.alias or name) not in self.derived_fields
+        )
 
     @property
     def counted_facet(self) -> Facet | None:
         """The facet whose published counts are kept (blog categories)."""
         return next((f for f in self.facets if f.counted), None)
-
-    def facet(self, param: str) -> Facet:
-        """The facet a query parameter names."""
-        return next(f for f in self.facets if f.param == param)

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from portfolio_api.core.errors import ValidationFailed
-from portfolio_api.schemas.common import ApiModel
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -23,13 +22,6 @@ Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Items per page (1-
 CursorParam = Annotated[
     str | None, Field(max_length=2048, description="`nextCursor` of the previous page.")
 ]
-
-
-class PageQuery(ApiModel):
-    """The query parameters every list takes."""
-
-    limit: Limit = DEFAULT_LIMIT
-    cursor: CursorParam = None
 
 
 def _b64(data: bytes) -> str:

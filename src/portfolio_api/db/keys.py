@@ -19,7 +19,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
 
 Writes: a profile is put with attribute_not_exists(PK) and updated on `version`; a content
-change is one transaction (item, slug claims, facet copies, counters), see
+change is one transaction (item, slug claims, list entries, counters), see
 repositories/content.py.
 """
 
@@ -52,7 +52,8 @@ class Index:
 GSI1 = Index("GSI1", "GSI1PK", "GSI1SK")
 GSI2 = Index("GSI2", "GSI2PK", "GSI2SK")
 GSI3 = Index("GSI3", "GSI3PK", "GSI3SK")
-ALL_INDEXES = (GSI1, GSI2, GSI3)
+GSI4 = Index("GSI4", "GSI4PK", "GSI4SK")
+ALL_INDEXES = (GSI1, GSI2, GSI3, GSI4)
 
 IndexKey = dict[str, str]
 
@@ -62,17 +63,21 @@ def user_profile(sub: str) -> Key:
     return {"PK": f"USER#{sub}", "SK": "PROFILE"}
 
 
-# Content: one item per entry, slug claims, facet copies and counted facets.
+# Content: the item, its list entries, slug claims and counted facets.
 
 
 def content_item(collection: str, item_id: str) -> Key:
-    """A content item; its facet copies share the partition."""
+    """A content item; its list entries share the partition."""
     return {"PK": f"CONTENT#{collection}#{item_id}", "SK": "ITEM"}
 
 
-def content_facet_copy(collection: str, item_id: str, facet: str, value: str) -> Key:
-    """The copy of a published item that lists it under one facet value."""
-    return {"PK": f"CONTENT#{collection}#{item_id}", "SK": f"FACET#{facet}#{value}"}
+def content_list_entry(collection: str, item_id: str, list_name: str) -> Key:
+    """A content item's entry in one list (`status`, `all` or `facet#<f>#<v>`).
+
+    Entries are light copies (no long Markdown body) in the item's partition; the lists read
+    them through an index, so a page never carries 200 KB bodies.
+    """
+    return {"PK": f"CONTENT#{collection}#{item_id}", "SK": f"LIST#{list_name}"}
 
 
 def content_slug(collection: str, slug: str) -> Key:
@@ -136,6 +141,85 @@ def facet_counters(collection: str, facet: str) -> str:
 def facet_counter(collection: str, facet: str, value: str) -> Key:
     """The published count of one facet value (blog categories)."""
     return {"PK": facet_counters(collection, facet), "SK": value}
+
+
+# Tasks: in their owner's partition, so another user's task cannot even be addressed.
+
+
+def task(sub: str, task_id: str) -> Key:
+    """A task of one user; ids are time-ordered, so the partition reads newest first."""
+    return {"PK": f"USER#{sub}", "SK": f"TASK#{task_id}"}
+
+
+TASK_PREFIX = "TASK#"
+
+
+def user_partition(sub: str) -> str:
+    """A user's partition: the profile and the user's tasks."""
+    return f"USER#{sub}"
+
+
+def task_status_partition(sub: str, status: str) -> str:
+    """GSI1 partition of a user's tasks in one status."""
+    return f"USER#{sub}#TASKS#status#{status}"
+
+
+def task_priority_partition(sub: str, priority: str) -> str:
+    """GSI2 partition of a user's tasks of one priority."""
+    return f"USER#{sub}#TASKS#priority#{priority}"
+
+
+def task_due_partition(sub: str) -> str:
+    """GSI3 partition of a user's tasks that have a due date."""
+    return f"USER#{sub}#TASKS#due"
+
+
+def task_entries(sub: str, task_id: str, status: str, priority: str, due: str | None) -> IndexKey:
+    """A task's index entries: by status and priority (newest first), by due date if any."""
+    entries = {
+        GSI1.pk: task_status_partition(sub, status),
+        GSI1.sk: task_id,
+        GSI2.pk: task_priority_partition(sub, priority),
+        GSI2.sk: task_id,
+    }
+    if due:
+        entries |= {GSI3.pk: task_due_partition(sub), GSI3.sk: f"{due}#{task_id}"}
+    return entries
+
+
+# Products: one item each; four sparse or full index entries serve the four lists.
+
+ACTIVE_PRODUCTS = "PRODUCTS#active"
+ALL_PRODUCTS = "PRODUCTS#all"
+
+
+def product(product_id: str) -> Key:
+    """A product by its id (client-chosen like `PROD001`, or generated)."""
+    return {"PK": f"PRODUCT#{product_id}", "SK": "PRODUCT"}
+
+
+def product_category_partition(category: str, *, active_only: bool) -> str:
+    """Index partition of one category's products: active ones (GSI3) or all (GSI4)."""
+    return f"{ACTIVE_PRODUCTS if active_only else ALL_PRODUCTS}#category#{category}"
+
+
+def product_entries(product_id: str, category: str, created_at: str, active: bool) -> IndexKey:
+    """GSI2/GSI4 list every product (by category); GSI1/GSI3 only the active ones."""
+    sort = f"{created_at}#{product_id}"
+    entries = {
+        GSI2.pk: ALL_PRODUCTS,
+        GSI2.sk: sort,
+        GSI4.pk: product_category_partition(category, active_only=False),
+        GSI4.sk: sort,
+    }
+    if active:
+        entries |= {
+            GSI1.pk: ACTIVE_PRODUCTS,
+            GSI1.sk: sort,
+            GSI3.pk: product_category_partition(category, active_only=True),
+            GSI3.sk: sort,
+        }
+    return entries
 
 
 # Idempotency records.

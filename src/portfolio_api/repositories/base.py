@@ -190,18 +190,32 @@ class Repository:
         limit: int,
         start_key: dict[str, str] | None,
         newest_first: bool = True,
+        sort_prefix: str | None = None,
+        sort_below: str | None = None,
     ) -> Page:
         """Up to `limit` items of one partition, in sort-key order.
 
-        Asks for one item more than the page holds, so the last page is known to be last (no
-        empty trailing page); keeps reading only if DynamoDB's 1 MB cap cut a page short.
+        `sort_prefix` and `sort_below` narrow the sort key (`begins_with`, `<`) in the key
+        condition itself. Asks for one item more than the page holds, so the last page is known
+        to be last (no empty trailing page); keeps reading only if DynamoDB's 1 MB cap cut a page
+        short.
         """
-        pk_name = index.pk if index else PK
+        names = {"#pk": index.pk if index else PK}
+        values: dict[str, Any] = {":pk": {"S": partition}}
+        condition = "#pk = :pk"
+        if sort_prefix is not None or sort_below is not None:
+            names["#sk"] = index.sk if index else SK
+            if sort_prefix is not None:
+                condition += " AND begins_with(#sk, :sk)"
+                values[":sk"] = {"S": sort_prefix}
+            else:
+                condition += " AND #sk < :sk"
+                values[":sk"] = {"S": sort_below}
         arguments: dict[str, Any] = {
             "TableName": self._table,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": pk_name},
-            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
             "ScanIndexForward": not newest_first,
         }
         if index:
@@ -276,3 +290,29 @@ class Repository:
             raise ValidationFailed("The request could not be stored as given.") from exc
         logger.error("dynamodb error", extra={"awsCode": code})
         raise InternalError() from exc
+
+
+def state_update(
+    old: Mapping[str, Any], new: Mapping[str, Any], *, skip: frozenset[str]
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression that turns stored item `old` into `new`, leaving `skip` alone.
+
+    `version` is set from `new`; the caller adds its own condition (normally on the version
+    read). Returns the expression with its attribute names and (plain) values.
+    """
+    names: dict[str, str] = {"#version": "version"}
+    values: dict[str, Any] = {":new_version": new["version"]}
+    sets = ["#version = :new_version"]
+    for i, (name, value) in enumerate(sorted(new.items())):
+        if name in skip or name == "version" or value is None:
+            continue
+        names[f"#a{i}"] = name
+        values[f":a{i}"] = value
+        sets.append(f"#a{i} = :a{i}")
+    gone = sorted(
+        n for n, v in old.items() if n not in skip and new.get(n) is None and v is not None
+    )
+    for i, name in enumerate(gone):
+        names[f"#r{i}"] = name
+    removal = " REMOVE " + ", ".join(f"#r{i}" for i in range(len(gone))) if gone else ""
+    return "SET " + ", ".join(sets) + removal, names, values

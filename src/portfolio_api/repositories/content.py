@@ -1,57 +1,83 @@
-"""Content items, their slug claims, facet copies and counters, written together.
+"""Content items, their list entries, slug claims and counters, written together.
 
 Every change is one `TransactWriteItems` planned from the item before and after it
-(`old` → `new`; None on either side for create and delete), so the item, its slug claims, its
-facet copies and the facet counts can never disagree:
+(`old` → `new`; None on either side for create and delete), so none of these can disagree:
 
-- the item itself: Put with `attribute_not_exists` on create, otherwise Update/Delete on the
-  condition `version = <the version read>` (optimistic concurrency; `views` is never written here,
-  so concurrent view counting is not lost);
-- its slug claim: taken on create or rename (free, a redirect, or its own), turned into a redirect
-  for the old slug on rename, deleted with the item;
-- one copy per facet value while published (the filtered lists read these);
+- the item itself (`SK = ITEM`, found by id, and through GSI3 by slug): Put with
+  `attribute_not_exists` on create, otherwise Update/Delete on the condition
+  `version = <the version read>`; `views` is never written by these updates;
+- its list entries, light copies without the long Markdown body: one in its status list
+  (GSI1), one in the owner's `all` list (GSI2), and while published one per facet value (GSI1);
+- its slug claim: taken on create or rename, turned into a redirect for the old slug on rename,
+  deleted with the item;
 - an atomic `ADD` of ±1 on the counter of each counted facet value that comes or goes.
+
+A cancelled transaction is read by its reasons: the item's condition → `StaleWrite`, the claim's
+→ `SlugTaken`, a conflict with another transaction → `StaleWrite` (retry), throttling → 503, a
+rejected (oversized) request → 400.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from portfolio_api.content.spec import ContentSpec
+from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import Item, Page, Repository, TransactionCancelled
+from portfolio_api.repositories.base import (
+    Item,
+    Page,
+    Repository,
+    TransactionCancelled,
+    state_update,
+)
 
 ENTITY_ITEM = "ContentItem"
-ENTITY_FACET_COPY = "ContentFacetCopy"
+ENTITY_LIST_ENTRY = "ContentListEntry"
 ENTITY_SLUG = "SlugClaim"
 ENTITY_COUNTER = "FacetCounter"
 PUBLISHED = "published"
 
 # Attributes the item's own write never sets: keys, and `views`, which only counting changes.
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK, "views"})
+_THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+MAX_ITEM_BYTES = 380 * 1024  # DynamoDB's 400 KB item limit, less room for names and keys
 
 
 class StaleWrite(Exception):
-    """The item changed (or vanished) between the read and the write."""
+    """The item changed (or vanished) between the read and the write, or another write raced."""
 
 
 class SlugTaken(Exception):
     """Another item holds the slug."""
 
 
+@dataclass(frozen=True, slots=True)
+class SlugRedirect:
+    """A slug an item held before: `item_id` names the item that holds the current one."""
+
+    item_id: str
+
+
 class ContentRepository(Repository):
     """Reads and transactional writes of every collection's items."""
 
-    def get(self, spec: ContentSpec, item_id: str) -> Item | None:
+    def get(self, spec: ContentSpec, item_id: str, *, consistent: bool = False) -> Item | None:
         """The item's state by id (its attributes without keys and index entries)."""
-        item = self._get(keys.content_item(spec.name, item_id))
+        item = self._get(keys.content_item(spec.name, item_id), consistent=consistent)
         return state_of(item) if item else None
 
-    def find_by_slug(self, spec: ContentSpec, slug: str) -> Item | None:
-        """The item holding the slug, or the redirect claim of a slug an item held before."""
+    def find_by_slug(self, spec: ContentSpec, slug: str) -> Item | SlugRedirect | None:
+        """The item holding the slug, or the redirect of a slug an item held before."""
         page = self._query_page(
             keys.content_slug_partition(spec.name, slug), index=keys.GSI3, limit=1, start_key=None
         )
-        return page.items[0] if page.items else None
+        if not page.items:
+            return None
+        found = page.items[0]
+        if found.get(keys.ENTITY) == ENTITY_SLUG:
+            return SlugRedirect(str(found["itemId"]))
+        return state_of(found)
 
     def list_status(
         self, spec: ContentSpec, status: str, limit: int, start: dict[str, str] | None
@@ -73,40 +99,34 @@ class ContentRepository(Repository):
         return self._query_page(partition, index=keys.GSI1, limit=limit, start_key=start)
 
     def facet_counts(self, spec: ContentSpec, facet: str) -> list[Item]:
-        """Every counter of a facet (one partition, a handful of items)."""
-        counters: list[Item] = []
-        start: dict[str, str] | None = None
-        while True:
-            page = self._query_page(
-                keys.facet_counters(spec.name, facet), index=None, limit=100, start_key=start
-            )
-            counters += page.items
-            if page.next_key is None:
-                return counters
-            start = page.next_key
+        """Every counter of a facet: one partition of small items, read in one Query."""
+        partition = keys.facet_counters(spec.name, facet)
+        return self._query_page(partition, index=None, limit=10_000, start_key=None).items
 
-    def save(self, spec: ContentSpec, old: Item | None, new: Item | None) -> None:
-        """Write the change from `old` to `new` in one transaction (see the module docstring)."""
-        item_actions = [self._item_action(spec, old, new)]
-        slug_actions = _slug_actions(spec, old, new)
+    def save(
+        self, spec: ContentSpec, old: Item | None, new: Item | None, *, take_redirects: bool = True
+    ) -> None:
+        """Write the change from `old` to `new` in one transaction (see the module docstring).
+
+        `take_redirects` lets the new slug take over another item's former slug (an explicit
+        choice); a derived slug passes False, so shared links are never silently re-pointed.
+        """
+        if new is not None and _size(_stored_item(spec, new)) > MAX_ITEM_BYTES:
+            raise ValidationFailed(
+                "The item is too large to store; shorten its longest text.",
+                errors=[{"field": f, "message": "too large to store"} for f in spec.heavy_fields],
+            )
+        slug_actions = _slug_actions(spec, old, new, take_redirects=take_redirects)
         actions = [
-            *item_actions,
+            self._item_action(spec, old, new),
             *slug_actions,
-            *_facet_copy_actions(spec, old, new),
+            *_list_entry_actions(spec, old, new),
             *_counter_actions(spec, old, new),
         ]
         try:
             self._transact(actions)
         except TransactionCancelled as cancelled:
-            reasons = cancelled.reasons
-            if reasons and reasons[0] is not None:
-                raise StaleWrite from None
-            claim_failed = any(
-                reason == "ConditionalCheckFailed" for reason in reasons[1 : 1 + len(slug_actions)]
-            )
-            if claim_failed:
-                raise SlugTaken from None
-            raise StaleWrite from None  # a concurrent transaction touched the same items
+            _raise_for_reasons(cancelled.reasons, claim_positions=range(1, 1 + len(slug_actions)))
 
     def _item_action(self, spec: ContentSpec, old: Item | None, new: Item | None) -> dict[str, Any]:
         if old is None:
@@ -119,39 +139,44 @@ class ContentRepository(Repository):
                 }
             }
         key = keys.content_item(spec.name, str(old["id"]))
-        guard: dict[str, Any] = {
-            # Invariant: nothing changed since the read the new state was computed from.
-            "ConditionExpression": "#version = :read_version",
-            "ExpressionAttributeNames": {"#version": keys.VERSION},
-            "ExpressionAttributeValues": {":read_version": old[keys.VERSION]},
-        }
+        # Invariant: nothing changed since the read the new state was computed from.
+        condition = "#version = :read_version"
+        guard_names = {"#version": keys.VERSION}
+        guard_values = {":read_version": old[keys.VERSION]}
         if new is None:
-            return {"Delete": {"Key": key, **guard}}
-        stored = _stored_item(spec, new)
-        names = dict(guard["ExpressionAttributeNames"])
-        values = dict(guard["ExpressionAttributeValues"])
-        sets, removals = [], []
-        for i, (name, value) in enumerate(sorted(stored.items())):
-            if name in _NOT_WRITTEN or name == keys.VERSION:
-                continue
-            names[f"#a{i}"] = name
-            sets.append(f"#a{i} = :a{i}")
-            values[f":a{i}"] = value
-        for i, name in enumerate(sorted(set(_stored_item(spec, old)) - set(stored) - _NOT_WRITTEN)):
-            names[f"#r{i}"] = name
-            removals.append(f"#r{i}")
-        sets.append("#version = :new_version")
-        values[":new_version"] = new[keys.VERSION]
-        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removals) if removals else "")
+            return {
+                "Delete": {
+                    "Key": key,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": guard_names,
+                    "ExpressionAttributeValues": guard_values,
+                }
+            }
+        update, names, values = state_update(
+            _stored_item(spec, old), _stored_item(spec, new), skip=_NOT_WRITTEN
+        )
         return {
             "Update": {
                 "Key": key,
                 "UpdateExpression": update,
-                "ConditionExpression": guard["ConditionExpression"],
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {**guard_names, **names},
+                "ExpressionAttributeValues": {**guard_values, **values},
             }
         }
+
+
+def _raise_for_reasons(reasons: list[str | None], *, claim_positions: range) -> None:
+    """Turn a cancelled transaction's reasons into the one error the service acts on."""
+    if any(reason in _THROTTLED for reason in reasons):
+        raise ServiceUnavailable("The service is busy; try again shortly.", 2)
+    if "ValidationError" in reasons or "ItemCollectionSizeLimitExceeded" in reasons:
+        raise ValidationFailed("The item could not be stored as given; shorten its longest text.")
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise StaleWrite
+    if any(reasons[i] == "ConditionalCheckFailed" for i in claim_positions if i < len(reasons)):
+        raise SlugTaken
+    raise StaleWrite  # TransactionConflict: another transaction touched the same items
 
 
 def state_of(item: Item) -> Item:
@@ -164,45 +189,93 @@ _STORAGE_ATTRIBUTES = frozenset(
 )
 
 
+def _size(item: Mapping[str, Any]) -> int:
+    """A close upper bound of the stored size: names plus UTF-8 of every text."""
+    return sum(len(name) + len(str(value).encode()) for name, value in item.items())
+
+
 def _stored_item(spec: ContentSpec, state: Item) -> dict[str, Any]:
-    """The item as stored: its attributes plus keys and every index entry it belongs to."""
-    item_id, status = str(state["id"]), str(state["status"])
-    sort_value = state["publishedAt"] if status == PUBLISHED else state["updatedAt"]
+    """The item as stored: its attributes, its key, and its slug's GSI3 entry."""
     return {
         **{k: v for k, v in state.items() if v is not None},
-        **keys.content_item(spec.name, item_id),
+        **keys.content_item(spec.name, str(state["id"])),
         keys.ENTITY: ENTITY_ITEM,
-        **keys.content_status_entry(spec.name, status, str(sort_value), item_id),
-        **keys.content_all_entry(spec.name, str(state["updatedAt"]), item_id),
         **keys.content_slug_entry(spec.name, str(state["slug"])),
     }
 
 
-def _slug_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[dict[str, Any]]:
+def _list_entries(spec: ContentSpec, state: Item | None) -> dict[str, dict[str, str]]:
+    """The lists a state belongs to: list name → its index entry."""
+    if state is None:
+        return {}
+    item_id, status = str(state["id"]), str(state["status"])
+    published = status == PUBLISHED
+    sort_value = str(state["publishedAt"] if published else state["updatedAt"])
+    entries = {
+        "status": keys.content_status_entry(spec.name, status, sort_value, item_id),
+        "all": keys.content_all_entry(spec.name, str(state["updatedAt"]), item_id),
+    }
+    if published:
+        for facet in spec.facets:
+            for value in facet.values(state):
+                entries[f"facet#{facet.param}#{value}"] = keys.content_facet_entry(
+                    spec.name, facet.param, value, sort_value, item_id
+                )
+    return entries
+
+
+def _list_entry_actions(
+    spec: ContentSpec, old: Item | None, new: Item | None
+) -> list[dict[str, Any]]:
+    item_id = str((new or old or {})["id"])
+    before, after = _list_entries(spec, old), _list_entries(spec, new)
+    actions: list[dict[str, Any]] = [
+        {"Delete": {"Key": keys.content_list_entry(spec.name, item_id, name)}}
+        for name in sorted(set(before) - set(after))
+    ]
+    if new is not None:
+        summary = {k: v for k, v in new.items() if v is not None and k not in spec.heavy_fields}
+        for name, index_entry in sorted(after.items()):
+            entry = {
+                **summary,
+                **keys.content_list_entry(spec.name, item_id, name),
+                keys.ENTITY: ENTITY_LIST_ENTRY,
+                **index_entry,
+            }
+            actions.append({"Put": {"Item": entry}})
+    return actions
+
+
+def _slug_actions(
+    spec: ContentSpec, old: Item | None, new: Item | None, *, take_redirects: bool
+) -> list[dict[str, Any]]:
     old_slug = str(old["slug"]) if old else None
     new_slug = str(new["slug"]) if new else None
     if old_slug == new_slug:
         return []
     actions: list[dict[str, Any]] = []
     if new is not None and new_slug is not None:
-        actions.append(
-            {
-                "Put": {
-                    "Item": {
-                        **keys.content_slug(spec.name, new_slug),
-                        keys.ENTITY: ENTITY_SLUG,
-                        "itemId": new["id"],
-                        "redirect": False,
-                    },
-                    # Invariant: a slug belongs to one item; a redirect may be claimed anew.
-                    "ConditionExpression": (
-                        "attribute_not_exists(PK) OR #redirect = :true OR itemId = :id"
-                    ),
-                    "ExpressionAttributeNames": {"#redirect": "redirect"},
-                    "ExpressionAttributeValues": {":true": True, ":id": new["id"]},
-                }
-            }
-        )
+        # Invariant: a slug belongs to one item; an explicit choice may take over a redirect.
+        condition = "attribute_not_exists(PK) OR itemId = :id"
+        values: dict[str, Any] = {":id": new["id"]}
+        names: dict[str, str] = {}
+        if take_redirects:
+            condition += " OR #redirect = :true"
+            values[":true"] = True
+            names["#redirect"] = "redirect"
+        claim = {
+            "Item": {
+                **keys.content_slug(spec.name, new_slug),
+                keys.ENTITY: ENTITY_SLUG,
+                "itemId": new["id"],
+                "redirect": False,
+            },
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            claim["ExpressionAttributeNames"] = names
+        actions.append({"Put": claim})
     if old is not None and old_slug is not None:
         old_key = keys.content_slug(spec.name, old_slug)
         if new is None:
@@ -230,68 +303,51 @@ def _slug_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list
     return actions
 
 
-def _facet_values(spec: ContentSpec, state: Item | None) -> dict[tuple[str, str], str]:
-    """(facet, value key) → display value, for a published state; nothing for a draft."""
-    if state is None or state["status"] != PUBLISHED:
+def _counted_values(spec: ContentSpec, state: Item | None) -> dict[str, str]:
+    """Counted facet value → display name, for a published state; nothing for a draft."""
+    facet = spec.counted_facet
+    if facet is None or state is None or state["status"] != PUBLISHED:
         return {}
-    return {
-        (facet.param, key): display
-        for facet in spec.facets
-        for key, display in facet.values(state).items()
-    }
-
-
-def _facet_copy_actions(
-    spec: ContentSpec, old: Item | None, new: Item | None
-) -> list[dict[str, Any]]:
-    item_id = str((new or old or {})["id"])
-    before, after = _facet_values(spec, old), _facet_values(spec, new)
-    actions: list[dict[str, Any]] = [
-        {"Delete": {"Key": keys.content_facet_copy(spec.name, item_id, facet, value)}}
-        for facet, value in sorted(set(before) - set(after))
-    ]
-    if new is not None:
-        attributes = {k: v for k, v in new.items() if v is not None}
-        for facet, value in sorted(after):
-            copy = {
-                **attributes,
-                **keys.content_facet_copy(spec.name, item_id, facet, value),
-                keys.ENTITY: ENTITY_FACET_COPY,
-                **keys.content_facet_entry(
-                    spec.name, facet, value, str(new["publishedAt"]), item_id
-                ),
-            }
-            actions.append({"Put": {"Item": copy}})
-    return actions
+    return facet.values(state)
 
 
 def _counter_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[dict[str, Any]]:
     facet = spec.counted_facet
     if facet is None:
         return []
-    before = {v: d for (f, v), d in _facet_values(spec, old).items() if f == facet.param}
-    after = {v: d for (f, v), d in _facet_values(spec, new).items() if f == facet.param}
-    changes: Mapping[str, tuple[int, str]] = {
-        **{value: (-1, display) for value, display in before.items() if value not in after},
-        **{value: (1, display) for value, display in after.items() if value not in before},
-    }
-    return [
-        {
-            "Update": {
-                "Key": keys.facet_counter(spec.name, facet.param, value),
-                # Counts change only by atomic ADD, so concurrent writers never lose one.
-                "UpdateExpression": "ADD #count :delta SET #name = :name, #entity = :entity",
-                "ExpressionAttributeNames": {
-                    "#count": "count",
-                    "#name": "name",
-                    "#entity": keys.ENTITY,
-                },
-                "ExpressionAttributeValues": {
-                    ":delta": delta,
-                    ":name": display,
-                    ":entity": ENTITY_COUNTER,
-                },
+    before, after = _counted_values(spec, old), _counted_values(spec, new)
+    actions: list[dict[str, Any]] = []
+    for value in sorted(set(before) - set(after)):
+        actions.append(
+            {
+                "Update": {
+                    "Key": keys.facet_counter(spec.name, facet.param, value),
+                    # Counts change only by atomic ADD, so concurrent writers never lose one.
+                    "UpdateExpression": "ADD #count :minus_one",
+                    "ExpressionAttributeNames": {"#count": "count"},
+                    "ExpressionAttributeValues": {":minus_one": -1},
+                }
             }
-        }
-        for value, (delta, display) in sorted(changes.items())
-    ]
+        )
+    for value in sorted(set(after) - set(before)):
+        actions.append(
+            {
+                "Update": {
+                    "Key": keys.facet_counter(spec.name, facet.param, value),
+                    "UpdateExpression": (
+                        "ADD #count :one SET #name = if_not_exists(#name, :name), #entity = :entity"
+                    ),
+                    "ExpressionAttributeNames": {
+                        "#count": "count",
+                        "#name": "name",
+                        "#entity": keys.ENTITY,
+                    },
+                    "ExpressionAttributeValues": {
+                        ":one": 1,
+                        ":name": after[value],
+                        ":entity": ENTITY_COUNTER,
+                    },
+                }
+            }
+        )
+    return actions

@@ -50,6 +50,14 @@ class IdempotencyRepository(Repository):
             values={":completed": COMPLETED, ":response": response},
         )
 
+    def hold(self, digest: str, *, until: int) -> None:
+        """Keep an in-progress record locked until `until` (its answer could not be stored)."""
+        self._update(
+            keys.idempotency_record(digest),
+            update="SET lockedUntil = :until",
+            values={":until": until},
+        )
+
     def release(self, digest: str) -> None:
         """Forget an attempt that failed, so a retry runs again."""
         self._delete(keys.idempotency_record(digest))

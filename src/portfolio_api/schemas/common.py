@@ -1,10 +1,11 @@
 """The wire base: camelCase aliases, unknown fields rejected, and shared field types."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
 
 class ApiModel(BaseModel):
@@ -55,3 +56,18 @@ Email = Annotated[
     AfterValidator(str.lower),
 ]
 """An e-mail address, lower-cased: Cognito matches it case-insensitively, and so do we."""
+
+
+def partial_model(
+    name: str, create: type[ApiModel], exclude: frozenset[str] = frozenset()
+) -> type[ApiRequest]:
+    """The PATCH model: every create field optional and nullable, no defaults, same limits."""
+    fields: dict[str, Any] = {}
+    for field_name, info in create.model_fields.items():
+        if field_name in exclude:
+            continue
+        annotated: Any = info.annotation
+        if info.metadata:
+            annotated = Annotated[(annotated, *info.metadata)]
+        fields[field_name] = (annotated | None, FieldInfo(default=None))
+    return create_model(name, __base__=ApiRequest, **fields)

@@ -1,13 +1,21 @@
 """Wire models of the three content collections; update and read models are derived from these.
 
-Each collection declares only its create model. `partial_model` makes the PATCH model (every
-field optional, `null` clears an optional field) and `read_model` the response model.
+Each collection declares only its create model; `partial_model` (schemas/common.py) makes the
+PATCH model and `read_model` the response model.
 """
 
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
 from portfolio_api.content.slugs import SLUG_PATTERN
@@ -15,7 +23,7 @@ from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl
 
 Status = Literal["draft", "published"]
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["hello-world"])]
+Slug = Annotated[str, Field(max_length=100, pattern=SLUG_PATTERN, examples=["hello-world"])]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Summary = Annotated[str, Field(max_length=500)]
 
@@ -99,11 +107,13 @@ class ProjectCreate(ContentCreate):
     start_date: date | None = None
     end_date: date | None = None
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> "ProjectCreate":
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError("endDate must not be before startDate")
-        return self
+    @field_validator("end_date")
+    @classmethod
+    def _end_after_start(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if end and start and end < start:
+            raise ValueError("must not be before startDate")
+        return end
 
 
 class CertificationCreate(ContentCreate):
@@ -131,11 +141,13 @@ class CertificationCreate(ContentCreate):
     credential_url: HttpsUrl | None = None
     badge_image_url: HttpsUrl | None = None
 
-    @model_validator(mode="after")
-    def _expiry_after_issue(self) -> "CertificationCreate":
-        if self.expiry_date and self.expiry_date < self.issue_date:
-            raise ValueError("expiryDate must not be before issueDate")
-        return self
+    @field_validator("expiry_date")
+    @classmethod
+    def _expiry_after_issue(cls, expiry: date | None, info: ValidationInfo) -> date | None:
+        issued = info.data.get("issue_date")
+        if expiry and issued and expiry < issued:
+            raise ValueError("must not be before issueDate")
+        return expiry
 
 
 class ContentFilters(ApiRequest):
@@ -161,23 +173,17 @@ class ContentMeta(ApiModel):
     views: int
 
 
-def partial_model(name: str, create: type[ApiModel]) -> type[ApiRequest]:
-    """The PATCH model: every create field optional and nullable, no defaults, same limits."""
-    fields: dict[str, Any] = {}
-    for field_name, info in create.model_fields.items():
-        annotated: Any = info.annotation
-        if info.metadata:
-            annotated = Annotated[(annotated, *info.metadata)]
-        fields[field_name] = (annotated | None, FieldInfo(default=None))
-    return create_model(name, __base__=ApiRequest, **fields)
-
-
-def read_model(name: str, create: type[ApiModel], derived: dict[str, Any]) -> type[ApiModel]:
+def read_model(
+    name: str,
+    create: type[ApiModel],
+    derived: dict[str, Any],
+    exclude: frozenset[str] = frozenset(),
+) -> type[ApiModel]:
     """The response model: meta fields, the create fields as stored, and derived values."""
     fields: dict[str, Any] = {
         field_name: (info.annotation, FieldInfo(default=None))
         for field_name, info in create.model_fields.items()
-        if field_name not in ContentMeta.model_fields
+        if field_name not in ContentMeta.model_fields and to_camel(field_name) not in exclude
     }
     fields.update({field_name: (kind, ...) for field_name, kind in derived.items()})
     return create_model(name, __base__=ContentMeta, **fields)

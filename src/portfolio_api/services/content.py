@@ -1,10 +1,10 @@
 """The publishing rules shared by every collection: visibility, slugs, versions, lists."""
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic.alias_generators import to_camel
 
 from portfolio_api.content.slugs import candidates, is_slug, slugify
 from portfolio_api.content.spec import ContentSpec, facet_key
@@ -23,9 +23,9 @@ from portfolio_api.core.security import Principal
 from portfolio_api.core.validation import error_list
 from portfolio_api.repositories.base import Item, Page
 from portfolio_api.repositories.content import (
-    ENTITY_SLUG,
     PUBLISHED,
     ContentRepository,
+    SlugRedirect,
     SlugTaken,
     StaleWrite,
 )
@@ -34,7 +34,6 @@ from portfolio_api.schemas.common import ApiModel
 DRAFT = "draft"
 WRITE_ATTEMPTS = 3
 DERIVED_SLUG_ATTEMPTS = 10
-_SERVER_FIELDS = ("id", "status", "publishedAt", "createdAt", "updatedAt", "version", "views")
 
 View = dict[str, Any]
 
@@ -67,9 +66,9 @@ class ContentService:
         if not is_slug(id_or_slug):
             return self._visible(spec, self._repository.get(spec, id_or_slug), is_owner)
         found = self._repository.find_by_slug(spec, id_or_slug)
-        if found is None or found.get("entity") != ENTITY_SLUG:
+        if not isinstance(found, SlugRedirect):
             return self._visible(spec, found, is_owner)
-        current = self._visible(spec, self._repository.get(spec, str(found["itemId"])), is_owner)
+        current = self._visible(spec, self._repository.get(spec, found.item_id), is_owner)
         raise MovedPermanently(f"{spec.path}/{current['slug']}")
 
     def list_items(
@@ -77,7 +76,7 @@ class ContentService:
         spec: ContentSpec,
         *,
         status: str | None,
-        facet: tuple[str, str] | None,
+        facet: tuple[str, object] | None,
         limit: int,
         cursor: str | None,
         principal: Principal | None,
@@ -104,7 +103,7 @@ class ContentService:
         else:
             page = self._repository.list_status(spec, status, limit, start)
         return {
-            "items": [self.view(spec, item) for item in page.items],
+            "items": [self.view(spec, item, summary=True) for item in page.items],
             "nextCursor": self._cursors.encode(scope, page.next_key),
         }
 
@@ -135,20 +134,26 @@ class ContentService:
             "version": 1,
             "views": 0,
         }
+        state.update(spec.on_write(state))
         if explicit_slug:
             slugs = [explicit_slug]
         else:
-            base = slugify(str(fields[_alias(spec.slug_source)]), spec.singular)
-            slugs = [
-                *candidates(base, DERIVED_SLUG_ATTEMPTS),
-                f"{base[:90]}-{new_id()[-6:].lower()}",
-            ]
+            base = slugify(str(fields[to_camel(spec.slug_source)]), spec.singular)
+            suffix = new_id()[-6:].lower()
+            slugs = [*candidates(base, DERIVED_SLUG_ATTEMPTS), f"{base[:90]}-{suffix}"]
         for slug in slugs:
-            try:
-                self._repository.save(spec, None, {**state, "slug": slug})
-            except SlugTaken:
-                continue
-            return self.view(spec, {**state, "slug": slug})
+            for _ in range(WRITE_ATTEMPTS):
+                try:
+                    self._repository.save(
+                        spec, None, {**state, "slug": slug}, take_redirects=bool(explicit_slug)
+                    )
+                except StaleWrite:
+                    continue  # a concurrent transaction touched a shared counter: try again
+                except SlugTaken:
+                    break
+                return self.view(spec, {**state, "slug": slug})
+            else:
+                raise Conflict("The collection is changing; try again.")
         raise SlugTakenError(f"The slug {slugs[0]!r} is already used in this collection.")
 
     def update(
@@ -159,10 +164,11 @@ class ContentService:
 
         def change(old: Item) -> Item | None:
             merged = {**old, **changes}
-            nulled = [k for k in ("slug", "status") if k in changes and changes[k] is None]
+            nulled = [k for k, v in changes.items() if v is None and not _nullable(spec, k)]
             if nulled:
                 raise _null_error(nulled)
             self._validate_merged(spec, merged)
+            merged.update(spec.on_write(merged))
             if all(old.get(k) == v for k, v in changes.items()):
                 return None
             now = iso_z(self._clock())
@@ -201,26 +207,18 @@ class ContentService:
         return self._mutate(spec, item_id, None, change)
 
     def delete(self, spec: ContentSpec, item_id: str, expected_version: int | None) -> None:
-        """Remove the item with its slug claim, copies and counts."""
-        for _ in range(WRITE_ATTEMPTS):
-            old = self._current(spec, item_id, expected_version)
-            try:
-                self._repository.save(spec, old, None)
-            except StaleWrite:
-                if expected_version is not None:
-                    raise _stale() from None
-                continue
-            return
-        raise Conflict("The item is changing; try again.")
+        """Remove the item with its slug claim, list entries and counts."""
+        self._mutate(spec, item_id, expected_version, lambda _old: None, delete=True)
 
-    def view(self, spec: ContentSpec, item: Item) -> View:
-        """The wire form of a stored item, with derived values for today."""
-        fields = spec.read_model.model_fields
+    def view(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> View:
+        """The wire form of a stored item (a list's summary leaves out the long fields)."""
         view = {
-            alias: _plain(item.get(alias))
-            for alias in (info.alias or name for name, info in fields.items())
+            name: item.get(name)
+            for name in spec.wire_fields
+            if not (summary and name in spec.heavy_fields)
         }
-        view.update(spec.derive(item, self._clock().date()))
+        view.update({name: item.get(name) for name in spec.derived_fields})
+        view.update(spec.on_read(item, self._clock().date()))
         return view
 
     # internals
@@ -231,12 +229,17 @@ class ContentService:
         item_id: str,
         expected_version: int | None,
         change: Callable[[Item], Item | None],
+        *,
+        delete: bool = False,
     ) -> View:
-        """Read, compute the new state, write it on the condition nothing changed meanwhile."""
+        """Read, compute the new state, write it on the condition nothing changed meanwhile.
+
+        `change` returns None for "nothing to do"; with `delete` the item is removed instead.
+        """
         for _ in range(WRITE_ATTEMPTS):
             old = self._current(spec, item_id, expected_version)
-            new = change(old)
-            if new is None:
+            new = None if delete else change(old)
+            if new is None and not delete:
                 return self.view(spec, old)
             try:
                 self._repository.save(spec, old, new)
@@ -246,11 +249,11 @@ class ContentService:
                 continue
             except SlugTaken:
                 raise SlugTakenError("That slug is already used in this collection.") from None
-            return self.view(spec, new)
+            return self.view(spec, new or old)
         raise Conflict("The item is changing; try again.")
 
     def _current(self, spec: ContentSpec, item_id: str, expected_version: int | None) -> Item:
-        old = self._repository.get(spec, item_id)
+        old = self._repository.get(spec, item_id, consistent=True)
         if old is None:
             raise NotFound(f"No {spec.singular} with id {item_id!r}.")
         if expected_version is not None and int(old["version"]) != expected_version:
@@ -258,14 +261,11 @@ class ContentService:
         return old
 
     def _validate_merged(self, spec: ContentSpec, merged: Item) -> None:
-        public = {
-            k: v for k, v in merged.items() if k not in _SERVER_FIELDS and k in _wire_fields(spec)
-        }
-        nulled = [k for k, v in public.items() if v is None and _is_required(spec, k)]
-        if nulled:
-            raise _null_error(nulled)
+        """The merged item must pass the create rules (lengths, URLs, date order)."""
+        wire = _wire_fields(spec)
+        public = {k: v for k, v in merged.items() if k in wire and v is not None}
         try:
-            spec.create_model.model_validate({k: v for k, v in public.items() if v is not None})
+            spec.create_model.model_validate(public)
         except ValidationError as exc:
             raise ValidationFailed(
                 "The change is not valid.", errors=error_list(exc.errors())
@@ -281,25 +281,12 @@ def _wire_fields(spec: ContentSpec) -> set[str]:
     return {info.alias or name for name, info in spec.create_model.model_fields.items()}
 
 
-def _is_required(spec: ContentSpec, alias: str) -> bool:
+def _nullable(spec: ContentSpec, alias: str) -> bool:
+    """Whether PATCH may clear a field: only optional fields whose default is null."""
     return any(
-        (info.alias or name) == alias and info.is_required()
+        (info.alias or name) == alias and not info.is_required() and info.default is None
         for name, info in spec.create_model.model_fields.items()
     )
-
-
-def _alias(field_name: str) -> str:
-    head, *rest = field_name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _plain(value: Any) -> Any:
-    """Decimals from DynamoDB as JSON numbers (version and views are whole)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _null_error(fields: Sequence[str]) -> ValidationFailed:

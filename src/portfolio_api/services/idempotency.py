@@ -9,13 +9,21 @@ fails releases the key so the client may try again; a different body under a use
 import hashlib
 import hmac
 import json
+import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from boto3.dynamodb.types import Binary
 
 from portfolio_api.core.clock import Clock
 from portfolio_api.core.errors import ApiError, Conflict
+from portfolio_api.core.exact_json import dumps_exact
 from portfolio_api.repositories.idempotency import COMPLETED, IdempotencyRepository
+
+logger = logging.getLogger("portfolio_api.idempotency")
 
 RETENTION_SECONDS = 24 * 60 * 60
 LOCK_SECONDS = 60
@@ -47,7 +55,7 @@ class IdempotencyService:
     ) -> StoredResponse:
         """The first response for this key, producing it only when there is none yet."""
         digest = self._digest(f"{scope}\x00{key}")
-        request_hash = self._digest(json.dumps(body, sort_keys=True, separators=(",", ":")))
+        request_hash = self._digest(dumps_exact(body, sort_keys=True))
         now = int(self._clock().timestamp())
         held = self._repository.claim(
             digest,
@@ -63,14 +71,13 @@ class IdempotencyService:
         except BaseException:
             self._repository.release(digest)
             raise
-        self._repository.complete(
-            digest,
-            {
-                "status": response.status,
-                "body": json.dumps(response.body),  # as text: numbers come back exactly
-                "headers": response.headers,
-            },
-        )
+        try:
+            self._repository.complete(digest, _packed(response))
+        except ApiError:
+            # The resource exists but its answer could not be stored: keep the key held for the
+            # whole retention, so a retry is a 409, never a second resource.
+            logger.error("idempotency record not completed", extra={"digest": digest[:12]})
+            self._repository.hold(digest, until=now + RETENTION_SECONDS)
         return response
 
     def _replay(self, held: dict[str, Any], request_hash: str) -> StoredResponse:
@@ -78,14 +85,26 @@ class IdempotencyService:
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was used with a different request body."
             )
-        if held.get("status") != COMPLETED:
+        stored = held.get("response")
+        if held.get("status") != COMPLETED or not isinstance(stored, dict):
             raise Conflict("A request with this Idempotency-Key is still being processed.")
-        stored = held["response"]
-        return StoredResponse(
-            status=int(stored["status"]),
-            body=json.loads(stored["body"]),
-            headers=dict(stored["headers"]),
-        )
+        return _unpacked(stored)
 
     def _digest(self, text: str) -> str:
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _packed(response: StoredResponse) -> dict[str, Any]:
+    """The response as stored: the body compressed JSON text (exact numbers, small items)."""
+    body = zlib.compress(dumps_exact(response.body).encode(), 6)
+    return {"status": response.status, "headers": response.headers, "body": body}
+
+
+def _unpacked(stored: dict[str, Any]) -> StoredResponse:
+    raw = stored["body"]
+    data = raw.value if isinstance(raw, Binary) else raw  # type: ignore[attr-defined]
+    return StoredResponse(
+        status=int(stored["status"]),
+        body=json.loads(zlib.decompress(bytes(data)), parse_float=Decimal),
+        headers={str(k): str(v) for k, v in stored["headers"].items()},
+    )

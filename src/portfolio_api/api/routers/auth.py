@@ -1,7 +1,6 @@
 """`/v1/auth`: sign-up, sign-in, tokens and passwords through Cognito."""
 
 from fastapi import APIRouter, Response, status
-from fastapi.responses import JSONResponse
 
 from portfolio_api.api.deps import (
     TOKEN_CHECKED_IF_PRESENT,
@@ -11,6 +10,7 @@ from portfolio_api.api.deps import (
 )
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
+from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
 from portfolio_api.schemas.auth import (
     Challenge,
     ChallengeRequest,

@@ -7,30 +7,22 @@ the types held in this closure would not resolve from strings.
 import hashlib
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import Field, create_model
 
-from portfolio_api.api.deps import OWNER_ONLY, ContainerDep, IfMatchVersion, OptionalUser
+from portfolio_api.api.deps import OWNER_ONLY, ContentServiceDep, IfMatchVersion, OptionalUser
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
 from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.core.etag import etag_for, matches_if_none_match
+from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
 from portfolio_api.schemas.common import ApiModel, Page
 from portfolio_api.schemas.content import ContentFilters, FacetCounts
-from portfolio_api.services.content import ContentService, MovedPermanently
+from portfolio_api.services.content import MovedPermanently
 from portfolio_api.services.idempotency import StoredResponse
 
 FacetText = Annotated[str, Field(min_length=1, max_length=100)]
-
-
-async def content_service(container: ContainerDep) -> ContentService:
-    """The shared content service."""
-    return container.content_service
-
-
-ContentServiceDep = Annotated[ContentService, Depends(content_service)]
 
 
 def _filters_model(spec: ContentSpec) -> type[ContentFilters]:
@@ -41,7 +33,7 @@ def _filters_model(spec: ContentSpec) -> type[ContentFilters]:
     return create_model(f"{spec.model_prefix}Filters", __base__=ContentFilters, **fields)
 
 
-def _chosen_facet(spec: ContentSpec, filters: ApiModel) -> tuple[str, str] | None:
+def _chosen_facet(spec: ContentSpec, filters: ApiModel) -> tuple[str, object] | None:
     chosen = [
         (facet.param, getattr(filters, facet.param))
         for facet in spec.facets
@@ -52,10 +44,7 @@ def _chosen_facet(spec: ContentSpec, filters: ApiModel) -> tuple[str, str] | Non
             "Use one filter at a time.",
             errors=[{"field": name, "message": "one filter at a time"} for name, _ in chosen],
         )
-    if not chosen:
-        return None
-    name, value = chosen[0]
-    return name, ("true" if value is True else "false" if value is False else str(value))
+    return chosen[0] if chosen else None
 
 
 def _revalidated(payload: dict[str, Any], if_none_match: str | None) -> Response:
@@ -79,7 +68,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
     update_body = spec.update_model
     read = spec.read_model
     filters_model = _filters_model(spec)
-    page_model = Page[read]  # type: ignore[valid-type]
+    page_model = Page[spec.summary_model]  # type: ignore[name-defined]
     item_path = spec.path + "/{item_id}"
 
     @router.get(spec.path, response_model=page_model, responses=problems(400, 401, 403))

@@ -1,0 +1,64 @@
+"""JSON with exact numbers: bodies parse decimals as `Decimal`, responses print them as written.
+
+Python's `json` reads `19.99` as a binary float and cannot print a `Decimal`; money must be
+neither rounded nor turned into a float on its way through, so both ends are replaced here.
+"""
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+_MARK = f"\x00{secrets.token_hex(8)}:"
+_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r'(-?[0-9.E+-]+)"')
+
+
+class DecimalJSONRequest(Request):
+    """A request whose JSON body keeps decimal numbers exact."""
+
+    async def json(self) -> Any:
+        """The body, with every non-integer number as a `Decimal`."""
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), parse_float=Decimal)
+        return self._json
+
+
+class DecimalJSONRoute(APIRoute):
+    """Routes of this class read JSON bodies with `DecimalJSONRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler so it sees the exact-number request."""
+        handler = super().get_route_handler()
+
+        async def exact_handler(request: Request) -> Response:
+            return await handler(DecimalJSONRequest(request.scope, request.receive))
+
+        return exact_handler
+
+
+def _mark(value: object) -> str:
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"{_MARK}{value}"
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
+    """JSON text in which a `Decimal` is a number with exactly its digits (`0.10` stays)."""
+    text = json.dumps(
+        content, default=_mark, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys
+    )
+    return _MARKED.sub(r"\1", text)
+
+
+class ExactJSONResponse(JSONResponse):
+    """A JSON response that prints decimals exactly."""
+
+    def render(self, content: Any) -> bytes:
+        """Serialise with `dumps_exact`."""
+        return dumps_exact(content).encode()

@@ -1,0 +1,151 @@
+"""Edges of the content mechanism found in review: sizes, slugs, nulls, counters, replays."""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from portfolio_api.content.collections import BLOG_POSTS, PROJECTS
+from portfolio_api.content.slugs import slugify
+from portfolio_api.core.errors import ValidationFailed
+from portfolio_api.repositories.content import StaleWrite
+from portfolio_api.repositories.idempotency import IdempotencyRepository
+from tests.conftest import SignedInUser
+from tests.factories import content_payload
+
+
+def test_an_item_too_large_to_store_is_400_and_writes_nothing(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    body = content_payload(BLOG_POSTS, content="中" * 200_000, slug="big")
+    response = client.post(BLOG_POSTS.path, json=body, headers=owner.headers)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "content"
+    listed = client.get(BLOG_POSTS.path, params={"status": "all"}, headers=owner.headers)
+    assert listed.json()["items"] == []
+    assert (
+        client.post(
+            BLOG_POSTS.path, json=content_payload(BLOG_POSTS, slug="big"), headers=owner.headers
+        ).status_code
+        == 201
+    )
+
+
+def test_lists_leave_out_long_markdown_but_the_item_has_it(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    for spec, field in ((BLOG_POSTS, "content"), (PROJECTS, "description")):
+        made = client.post(
+            spec.path, json=content_payload(spec, status="published"), headers=owner.headers
+        ).json()
+        listed = client.get(spec.path).json()["items"][0]
+        assert field not in listed and field in made
+        assert {k for k in made if k != field} == set(listed)
+    listed_post = client.get(BLOG_POSTS.path).json()["items"][0]
+    assert listed_post["readingTimeMinutes"] == 3
+
+
+def test_a_derived_slug_never_takes_over_a_shared_link(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    first = client.post(
+        BLOG_POSTS.path,
+        json=content_payload(BLOG_POSTS, title="Shared Link", status="published"),
+        headers=owner.headers,
+    ).json()
+    client.patch(
+        f"{BLOG_POSTS.path}/{first['id']}", json={"slug": "renamed"}, headers=owner.headers
+    )
+    second = client.post(
+        BLOG_POSTS.path,
+        json=content_payload(BLOG_POSTS, title="Shared Link"),
+        headers=owner.headers,
+    ).json()
+    assert second["slug"] == "shared-link-2"
+    moved = client.get(f"{BLOG_POSTS.path}/shared-link", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"].endswith("/renamed")
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"), [(PROJECTS, "featured"), (BLOG_POSTS, "tags"), (BLOG_POSTS, "status")]
+)
+def test_fields_with_defaults_cannot_be_nulled(
+    client: TestClient, owner: SignedInUser, spec: Any, field: str
+) -> None:
+    made = client.post(spec.path, json=content_payload(spec), headers=owner.headers).json()
+    response = client.patch(f"{spec.path}/{made['id']}", json={field: None}, headers=owner.headers)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": field, "message": "may not be null"}]
+
+
+@pytest.mark.parametrize("slug", ["-", "---", "a" * 101, "UPPER", "spa ce", "ünï"])
+def test_bad_slugs_are_400(client: TestClient, owner: SignedInUser, slug: str) -> None:
+    response = client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS, slug=slug), headers=owner.headers
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "slug"
+
+
+def test_transliteration_spells_out_letters() -> None:
+    assert slugify("Straße Œuvre Ærø łódź", "post") == "strasse-oeuvre-aero-lodz"
+
+
+def test_counter_names_keep_the_first_spelling(client: TestClient, owner: SignedInUser) -> None:
+    first = client.post(
+        BLOG_POSTS.path,
+        json=content_payload(BLOG_POSTS, category="AWS", status="published"),
+        headers=owner.headers,
+    ).json()
+    second = client.post(
+        BLOG_POSTS.path,
+        json=content_payload(BLOG_POSTS, category="aws", status="published"),
+        headers=owner.headers,
+    ).json()
+    assert client.get("/v1/blog/categories").json()["items"] == [{"name": "AWS", "count": 2}]
+    client.delete(f"{BLOG_POSTS.path}/{second['id']}", headers=owner.headers)
+    assert client.get("/v1/blog/categories").json()["items"] == [{"name": "AWS", "count": 1}]
+    assert first["category"] == "AWS"
+
+
+def test_create_retries_a_transaction_conflict(
+    app: FastAPI, client: TestClient, owner: SignedInUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repository = app.state.container.content_service._repository
+    real_save = repository.save
+    failures = [StaleWrite(), StaleWrite()]
+
+    def flaky_save(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        real_save(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "save", flaky_save)
+    response = client.post(BLOG_POSTS.path, json=content_payload(BLOG_POSTS), headers=owner.headers)
+    assert response.status_code == 201 and response.json()["slug"] == "hello-world"
+
+
+def test_large_non_ascii_replays_exactly(client: TestClient, owner: SignedInUser) -> None:
+    headers = {**owner.headers, "Idempotency-Key": "big-unicode"}
+    body = content_payload(BLOG_POSTS, content="ж" * 70_000)
+    first = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    second = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+
+
+def test_an_answer_that_cannot_be_stored_holds_the_key(
+    client: TestClient, owner: SignedInUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise ValidationFailed("too large")
+
+    monkeypatch.setattr(IdempotencyRepository, "complete", refuse)
+    headers = {**owner.headers, "Idempotency-Key": "unstorable"}
+    body = content_payload(BLOG_POSTS)
+    assert client.post(BLOG_POSTS.path, json=body, headers=headers).status_code == 201
+    retry = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert retry.status_code == 409  # never a second post
+    listed = client.get(BLOG_POSTS.path, params={"status": "all"}, headers=owner.headers)
+    assert len(listed.json()["items"]) == 1
