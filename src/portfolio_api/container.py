@@ -13,10 +13,14 @@ from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import cognito_client, dynamodb_client
 from portfolio_api.repositories.content import ContentRepository
 from portfolio_api.repositories.idempotency import IdempotencyRepository
+from portfolio_api.repositories.products import ProductRepository
+from portfolio_api.repositories.tasks import TaskRepository
 from portfolio_api.repositories.users import UserRepository
 from portfolio_api.services.auth import AuthService
 from portfolio_api.services.content import ContentService
 from portfolio_api.services.idempotency import IdempotencyService
+from portfolio_api.services.products import ProductService
+from portfolio_api.services.tasks import TaskService
 from portfolio_api.services.users import UserService
 
 
@@ -71,7 +75,28 @@ class Container:
         repository = ContentRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
-        return ContentService(repository, self.clock, CursorCodec(self.settings.signing_key))
+        return ContentService(repository, self.clock, self.cursors)
+
+    @cached_property
+    def cursors(self) -> CursorCodec:
+        """Signs and checks every list's cursors."""
+        return CursorCodec(self.settings.signing_key)
+
+    @cached_property
+    def task_service(self) -> TaskService:
+        """Each user's tasks."""
+        repository = TaskRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+        return TaskService(repository, self.clock, self.cursors)
+
+    @cached_property
+    def product_service(self) -> ProductService:
+        """The catalog."""
+        repository = ProductRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+        return ProductService(repository, self.clock, self.cursors)
 
     @cached_property
     def idempotency_service(self) -> IdempotencyService:

@@ -88,5 +88,52 @@ def test_no_scan_anywhere(
         client.delete(url, headers=owner.headers)
     client.get("/v1/blog/categories")
     client.get("/v1/users/me", headers=member.headers)
+    task = client.post("/v1/tasks", json={"title": "t"}, headers=member.headers).json()
+    client.patch(f"/v1/tasks/{task['id']}", json={"status": "completed"}, headers=member.headers)
+    client.get("/v1/tasks", params={"status": "completed"}, headers=member.headers)
+    client.delete(f"/v1/tasks/{task['id']}", headers=member.headers)
+    product = {"id": "S1", "name": "Mug", "category": "Merch", "price": 5, "stock": 2}
+    client.post("/v1/products", json=product, headers=owner.headers)
+    client.patch("/v1/products/S1", json={"active": False}, headers=owner.headers)
+    client.post("/v1/products/S1/stock", json={"delta": -1}, headers=owner.headers)
+    client.get("/v1/products", params={"category": "merch"})
+    client.delete("/v1/products/S1", headers=owner.headers)
     assert dynamodb_calls["Scan"] == 0
     assert sum(dynamodb_calls.values()) > 20
+
+
+def test_task_reads_make_one_call(
+    client: TestClient, member: SignedInUser, dynamodb_calls: Counter[str]
+) -> None:
+    for n in range(3):
+        body = {"title": f"T{n}", "priority": "high", "dueDate": "2026-12-01T00:00:00Z"}
+        assert client.post("/v1/tasks", json=body, headers=member.headers).status_code == 201
+    task = client.get("/v1/tasks", headers=member.headers).json()["items"][0]
+    reads = [
+        ("/v1/tasks", {"limit": 2}),
+        ("/v1/tasks", {"status": "pending"}),
+        ("/v1/tasks", {"priority": "high"}),
+        ("/v1/tasks", {"dueBefore": "2027-01-01T00:00:00Z"}),
+        (f"/v1/tasks/{task['id']}", {}),
+    ]
+    for path, params in reads:
+        calls = read_calls(client, dynamodb_calls, path, params=params, headers=member.headers)
+        assert sum(calls.values()) == 1 and set(calls) <= {"GetItem", "Query"}, (path, calls)
+
+
+def test_product_reads_make_one_call(
+    client: TestClient, owner: SignedInUser, dynamodb_calls: Counter[str]
+) -> None:
+    for n in range(3):
+        body = {"id": f"P{n}", "name": "Mug", "category": "Merch", "price": 5, "stock": 1}
+        assert client.post("/v1/products", json=body, headers=owner.headers).status_code == 201
+    reads = [
+        ("/v1/products", {"limit": 2}, {}),
+        ("/v1/products", {"category": "merch"}, {}),
+        ("/v1/products", {"includeInactive": "true"}, owner.headers),
+        ("/v1/products", {"includeInactive": "true", "category": "merch"}, owner.headers),
+        ("/v1/products/P1", {}, {}),
+    ]
+    for path, params, headers in reads:
+        calls = read_calls(client, dynamodb_calls, path, params=params, headers=headers)
+        assert sum(calls.values()) == 1 and set(calls) <= {"GetItem", "Query"}, (path, calls)

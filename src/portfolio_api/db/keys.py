@@ -17,6 +17,16 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | published by facet    | Query   | GSI1  | GSI1PK=CONTENT#<c>#FACET#<f>#<v>      | ?<f>=<v>    |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
 | idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
+| a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
+| tasks by status       | Query   | GSI1  | GSI1PK=USER#<sub>#TASKS#status#<s>    | ?status=    |
+| tasks by priority     | Query   | GSI2  | GSI2PK=USER#<sub>#TASKS#priority#<p>  | ?priority=  |
+| tasks due before      | Query   | GSI3  | GSI3PK=USER#<sub>#TASKS#due, SK < :b  | ?dueBefore= |
+| a task                | GetItem | table | PK=USER#<sub>, SK=TASK#<id>           | /tasks/{id} |
+| active products       | Query   | GSI1  | GSI1PK=PRODUCTS#active                | /products   |
+| active, by category   | Query   | GSI3  | GSI3PK=PRODUCTS#active#category#<c>   | ?category=  |
+| all products (owner)  | Query   | GSI2  | GSI2PK=PRODUCTS#all                   | ?include…   |
+| all, by category      | Query   | GSI4  | GSI4PK=PRODUCTS#all#category#<c>      | ?include…   |
+| a product             | GetItem | table | PK=PRODUCT#<id>, SK=PRODUCT           | /products/x |
 
 Writes: a profile is put with attribute_not_exists(PK) and updated on `version`; a content
 change is one transaction (item, slug claims, list entries, counters), see
@@ -203,9 +213,13 @@ def product_category_partition(category: str, *, active_only: bool) -> str:
     return f"{ACTIVE_PRODUCTS if active_only else ALL_PRODUCTS}#category#{category}"
 
 
-def product_entries(product_id: str, category: str, created_at: str, active: bool) -> IndexKey:
-    """GSI2/GSI4 list every product (by category); GSI1/GSI3 only the active ones."""
-    sort = f"{created_at}#{product_id}"
+def product_entries(list_order: str, category: str, active: bool) -> IndexKey:
+    """GSI2/GSI4 list every product (by category); GSI1/GSI3 only the active ones.
+
+    `list_order` is a time-ordered id made at creation, so lists read newest first even for
+    products created within the same second under client-chosen ids.
+    """
+    sort = list_order
     entries = {
         GSI2.pk: ALL_PRODUCTS,
         GSI2.sk: sort,

@@ -22,7 +22,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from portfolio_api.core.errors import InternalError, ServiceUnavailable, ValidationFailed
-from portfolio_api.db.keys import PK, SK, Index, Key
+from portfolio_api.db.keys import ALL_INDEXES, ENTITY, PK, SK, Index, Key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -165,7 +165,14 @@ class Repository:
             self._raise_mapped(exc)
         return deserialize(response.get("Attributes", {}))
 
-    def _delete(self, key: Key, *, condition: str | None = None) -> Item | None:
+    def _delete(
+        self,
+        key: Key,
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> Item | None:
         """A DeleteItem returning the deleted item, or None when nothing was there."""
         arguments: dict[str, Any] = {
             "TableName": self._table,
@@ -175,6 +182,12 @@ class Repository:
         if condition:
             arguments["ConditionExpression"] = condition
             arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        if names:
+            arguments["ExpressionAttributeNames"] = dict(names)
+        if values:
+            arguments["ExpressionAttributeValues"] = {
+                k: serialize_value(v) for k, v in values.items()
+            }
         try:
             response = self._client.delete_item(**arguments)
         except (ClientError, BotoCoreError) as exc:
@@ -316,3 +329,13 @@ def state_update(
         names[f"#r{i}"] = name
     removal = " REMOVE " + ", ".join(f"#r{i}" for i in range(len(gone))) if gone else ""
     return "SET " + ", ".join(sets) + removal, names, values
+
+
+_STORAGE_ATTRIBUTES = frozenset(
+    {PK, SK, ENTITY} | {name for index in ALL_INDEXES for name in (index.pk, index.sk)}
+)
+
+
+def state_of(item: Item) -> Item:
+    """An item's own attributes, without its key, index entries and entity tag."""
+    return {k: v for k, v in item.items() if k not in _STORAGE_ATTRIBUTES}

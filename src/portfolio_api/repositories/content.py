@@ -29,6 +29,7 @@ from portfolio_api.repositories.base import (
     Page,
     Repository,
     TransactionCancelled,
+    state_of,
     state_update,
 )
 
@@ -177,16 +178,6 @@ def _raise_for_reasons(reasons: list[str | None], *, claim_positions: range) -> 
     if any(reasons[i] == "ConditionalCheckFailed" for i in claim_positions if i < len(reasons)):
         raise SlugTaken
     raise StaleWrite  # TransactionConflict: another transaction touched the same items
-
-
-def state_of(item: Item) -> Item:
-    """An item's attributes without its keys, index entries and entity tag."""
-    return {k: v for k, v in item.items() if k not in _STORAGE_ATTRIBUTES}
-
-
-_STORAGE_ATTRIBUTES = frozenset(
-    {keys.PK, keys.SK, keys.ENTITY} | {a for i in keys.ALL_INDEXES for a in (i.pk, i.sk)}
-)
 
 
 def _size(item: Mapping[str, Any]) -> int:

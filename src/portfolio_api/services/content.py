@@ -13,7 +13,6 @@ from portfolio_api.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    PreconditionFailed,
     Unauthorized,
     ValidationFailed,
 )
@@ -30,9 +29,9 @@ from portfolio_api.repositories.content import (
     StaleWrite,
 )
 from portfolio_api.schemas.common import ApiModel
+from portfolio_api.services.optimistic import WRITE_ATTEMPTS, change_versioned
 
 DRAFT = "draft"
-WRITE_ATTEMPTS = 3
 DERIVED_SLUG_ATTEMPTS = 10
 
 View = dict[str, Any]
@@ -232,33 +231,25 @@ class ContentService:
         *,
         delete: bool = False,
     ) -> View:
-        """Read, compute the new state, write it on the condition nothing changed meanwhile.
+        """Change the item through the shared optimistic loop; the write is one transaction."""
 
-        `change` returns None for "nothing to do"; with `delete` the item is removed instead.
-        """
-        for _ in range(WRITE_ATTEMPTS):
-            old = self._current(spec, item_id, expected_version)
-            new = None if delete else change(old)
-            if new is None and not delete:
-                return self.view(spec, old)
+        def write(old: Item, new: Item | None) -> View:
             try:
                 self._repository.save(spec, old, new)
-            except StaleWrite:
-                if expected_version is not None:
-                    raise _stale() from None
-                continue
             except SlugTaken:
                 raise SlugTakenError("That slug is already used in this collection.") from None
             return self.view(spec, new or old)
-        raise Conflict("The item is changing; try again.")
 
-    def _current(self, spec: ContentSpec, item_id: str, expected_version: int | None) -> Item:
-        old = self._repository.get(spec, item_id, consistent=True)
-        if old is None:
-            raise NotFound(f"No {spec.singular} with id {item_id!r}.")
-        if expected_version is not None and int(old["version"]) != expected_version:
-            raise _stale()
-        return old
+        return change_versioned(
+            read=lambda: self._repository.get(spec, item_id, consistent=True),
+            change=change,
+            write=write,
+            unchanged=lambda old: self.view(spec, old),
+            expected_version=expected_version,
+            missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
+            lost_race=StaleWrite,
+            delete=delete,
+        )
 
     def _validate_merged(self, spec: ContentSpec, merged: Item) -> None:
         """The merged item must pass the create rules (lengths, URLs, date order)."""
@@ -294,7 +285,3 @@ def _null_error(fields: Sequence[str]) -> ValidationFailed:
         "Required fields cannot be null.",
         errors=[{"field": field, "message": "may not be null"} for field in fields],
     )
-
-
-def _stale() -> PreconditionFailed:
-    return PreconditionFailed("The item has changed since you read it; fetch it again.")

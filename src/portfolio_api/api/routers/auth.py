@@ -10,6 +10,7 @@ from portfolio_api.api.deps import (
 )
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
+from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
 from portfolio_api.schemas.auth import (
     Challenge,
@@ -28,7 +29,7 @@ from portfolio_api.schemas.auth import (
 )
 from portfolio_api.services.idempotency import StoredResponse
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=DecimalJSONRoute)
 
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 

@@ -16,6 +16,7 @@ from portfolio_api.api.responses import problems
 from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.core.etag import etag_for, matches_if_none_match
+from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
 from portfolio_api.schemas.common import ApiModel, Page
 from portfolio_api.schemas.content import ContentFilters, FacetCounts
@@ -63,7 +64,7 @@ def _item_response(view: dict[str, Any], status_code: int = 200) -> JSONResponse
 
 def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one closure per route
     """The routes of one collection: list, get, create, patch, delete, publish, unpublish."""
-    router = APIRouter(tags=[spec.tag])
+    router = APIRouter(tags=[spec.tag], route_class=DecimalJSONRoute)
     create_body = spec.create_model
     update_body = spec.update_model
     read = spec.read_model

@@ -5,9 +5,10 @@ from fastapi import APIRouter, Response
 from portfolio_api.api.deps import CurrentUser, IfMatchVersion, UserServiceDep
 from portfolio_api.api.responses import problems
 from portfolio_api.core.etag import etag_for
+from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.schemas.users import Profile, ProfileUpdate
 
-router = APIRouter(prefix="/v1/users", tags=["users"])
+router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DecimalJSONRoute)
 
 
 @router.get("/me", response_model=Profile, responses=problems(401))

@@ -1,0 +1,123 @@
+"""`/v1/products`: public reads of active products, owner writes, atomic stock."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from portfolio_api.api.deps import OWNER_ONLY, ContainerDep, IfMatchVersion, OptionalUser
+from portfolio_api.api.idempotency import IdempotentCreateDep
+from portfolio_api.api.responses import problems
+from portfolio_api.core.etag import etag_for
+from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
+from portfolio_api.schemas.common import Page
+from portfolio_api.schemas.products import (
+    Product,
+    ProductCreate,
+    ProductFilters,
+    ProductUpdate,
+    StockAdjustment,
+)
+from portfolio_api.services.idempotency import StoredResponse
+from portfolio_api.services.products import ProductService
+
+router = APIRouter(prefix="/v1/products", tags=["products"], route_class=DecimalJSONRoute)
+
+
+async def product_service(container: ContainerDep) -> ProductService:
+    """The catalog service."""
+    return container.product_service
+
+
+ProductServiceDep = Annotated[ProductService, Depends(product_service)]
+
+
+def _product_response(product: dict[str, object]) -> ExactJSONResponse:
+    return ExactJSONResponse(product, headers={"ETag": etag_for(int(str(product["version"])))})
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Product,
+    responses=problems(400, 401, 403, 409, 422),
+    dependencies=OWNER_ONLY,
+)
+async def create_product(
+    body: ProductCreate,
+    request: Request,
+    products: ProductServiceDep,
+    idempotent: IdempotentCreateDep,
+) -> ExactJSONResponse:
+    """A product under its own id (`PROD001`) or a generated one."""
+    root = request.scope.get("root_path", "")
+
+    def produce() -> StoredResponse:
+        product = products.create(body)
+        headers = {
+            "Location": f"{root}/v1/products/{product['id']}",
+            "ETag": etag_for(int(str(product["version"]))),
+        }
+        return StoredResponse(201, product, headers)
+
+    return await idempotent.respond(produce)
+
+
+@router.get("", response_model=Page[Product], responses=problems(400, 401, 403))
+async def list_products(
+    filters: Annotated[ProductFilters, Query()],
+    principal: OptionalUser,
+    products: ProductServiceDep,
+) -> ExactJSONResponse:
+    """Active products, newest first, by `category` if given."""
+    return ExactJSONResponse(products.list_products(filters, principal))
+
+
+@router.get("/{product_id}", response_model=Product, responses=problems(401, 404))
+async def get_product(
+    product_id: str, principal: OptionalUser, products: ProductServiceDep
+) -> ExactJSONResponse:
+    """The product with its views; an inactive one is a 404 to the public."""
+    return _product_response(products.get(product_id, principal))
+
+
+@router.patch(
+    "/{product_id}",
+    response_model=Product,
+    responses=problems(400, 401, 403, 404, 412),
+    dependencies=OWNER_ONLY,
+)
+async def update_product(
+    product_id: str,
+    body: ProductUpdate,  # type: ignore[valid-type]
+    products: ProductServiceDep,
+    expected_version: IfMatchVersion,
+) -> ExactJSONResponse:
+    """Any subset of the fields but the id; `If-Match` honoured."""
+    return _product_response(products.update(product_id, body, expected_version))
+
+
+@router.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 403, 404, 412),
+    dependencies=OWNER_ONLY,
+)
+async def delete_product(
+    product_id: str, products: ProductServiceDep, expected_version: IfMatchVersion
+) -> Response:
+    """Gone."""
+    products.delete(product_id, expected_version)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{product_id}/stock",
+    response_model=Product,
+    responses=problems(400, 401, 403, 404, 409),
+    dependencies=OWNER_ONLY,
+)
+async def adjust_stock(
+    product_id: str, body: StockAdjustment, products: ProductServiceDep
+) -> ExactJSONResponse:
+    """Add `delta` in one atomic conditional update; never below zero."""
+    return _product_response(products.adjust_stock(product_id, body.delta))

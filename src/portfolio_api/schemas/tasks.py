@@ -1,0 +1,74 @@
+"""Bodies and queries of `/v1/tasks`."""
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, ConfigDict, Field, PlainSerializer
+
+from portfolio_api.core.clock import iso_z
+from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
+from portfolio_api.schemas.common import ApiModel, ApiRequest, partial_model
+from portfolio_api.schemas.content import Tags
+
+TaskStatus = Literal["pending", "completed"]
+Priority = Literal["low", "medium", "high"]
+
+
+Instant = Annotated[
+    AwareDatetime,
+    PlainSerializer(iso_z, return_type=str),
+    Field(description="ISO 8601 with a time zone; stored and answered as UTC with `Z`."),
+]
+
+
+class TaskCreate(ApiRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Renew the AWS certification",
+                    "priority": "high",
+                    "dueDate": "2026-12-15T17:00:00Z",
+                    "category": "Career",
+                    "tags": ["aws"],
+                }
+            ]
+        }
+    )
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    status: TaskStatus = "pending"
+    priority: Priority = "medium"
+    due_date: Instant | None = None
+    category: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+    tags: Tags = Field(default_factory=list)
+
+
+TaskUpdate = partial_model("TaskUpdate", TaskCreate)
+
+
+class Task(ApiModel):
+    id: str
+    title: str
+    description: str | None
+    status: TaskStatus
+    priority: Priority
+    due_date: str | None
+    category: str | None
+    tags: list[str]
+    completed_at: str | None
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class TaskFilters(ApiRequest):
+    """One filter at a time; each is a key condition (see DYNAMODB-DESIGN.md)."""
+
+    status: TaskStatus | None = None
+    priority: Priority | None = None
+    due_before: Instant | None = Field(
+        default=None, description="Tasks due strictly before this instant, latest due first."
+    )
+    limit: Limit = DEFAULT_LIMIT
+    cursor: CursorParam = None

@@ -1,0 +1,147 @@
+"""The catalog: the owner's products, public while active; stock changes atomically."""
+
+from typing import Any
+
+from portfolio_api.core.clock import Clock, iso_z
+from portfolio_api.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+from portfolio_api.core.ids import new_id
+from portfolio_api.core.pagination import CursorCodec
+from portfolio_api.core.security import Principal
+from portfolio_api.repositories.base import ConditionFailed, Item
+from portfolio_api.repositories.products import ProductRepository
+from portfolio_api.schemas.common import ApiRequest
+from portfolio_api.schemas.products import Product, ProductCreate, ProductFilters
+from portfolio_api.services.optimistic import change_versioned, stale
+
+_FIELDS = tuple(info.alias or name for name, info in Product.model_fields.items())
+_NOT_NULLABLE = ("name", "category", "price", "currency", "stock", "active")
+
+View = dict[str, Any]
+
+
+class InsufficientStock(Conflict):
+    code, title = "insufficient_stock", "Insufficient stock"
+
+
+class ProductService:
+    """Create, read, change, list and restock products."""
+
+    def __init__(self, repository: ProductRepository, clock: Clock, cursors: CursorCodec) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._cursors = cursors
+
+    def create(self, body: ProductCreate) -> View:
+        """A new product under the client's id or a generated one; a taken id is a 409."""
+        now = iso_z(self._clock())
+        fields = body.model_dump(by_alias=True, exclude_none=True)  # Decimal price kept as is
+        state = {
+            **fields,
+            "id": fields.get("id") or new_id(),
+            "listOrder": new_id(),  # time-ordered: the lists' sort key
+            "views": 0,
+            "createdAt": now,
+            "updatedAt": now,
+            "version": 1,
+        }
+        try:
+            self._repository.create(state)
+        except ConditionFailed:
+            raise Conflict(f"A product with id {state['id']!r} exists already.") from None
+        return view(state)
+
+    def get(self, product_id: str, principal: Principal | None) -> View:
+        """The product; an inactive one is the owner's alone."""
+        item = self._repository.get(product_id)
+        if item is None or (not item["active"] and not (principal and principal.is_owner)):
+            raise _missing()
+        return view(item)
+
+    def update(self, product_id: str, patch: ApiRequest, expected_version: int | None) -> View:
+        """Apply the fields sent (stock included, as a plain set), guarded by `If-Match`."""
+        changes = patch.model_dump(by_alias=True, exclude_unset=True)
+        nulled = [k for k in _NOT_NULLABLE if k in changes and changes[k] is None]
+        if nulled:
+            raise ValidationFailed(
+                "These fields cannot be null.",
+                errors=[{"field": k, "message": "may not be null"} for k in nulled],
+            )
+
+        def change(old: Item) -> Item | None:
+            if all(old.get(k) == v for k, v in changes.items()):
+                return None
+            now = iso_z(self._clock())
+            return {**old, **changes, "updatedAt": now, "version": old["version"] + 1}
+
+        return change_versioned(
+            read=lambda: self._repository.get(product_id, consistent=True),
+            change=change,
+            write=lambda old, new: view(
+                self._repository.replace(old, new or old, set_stock="stock" in changes)
+            ),
+            unchanged=view,
+            expected_version=expected_version,
+            missing=_missing,
+            lost_race=ConditionFailed,
+        )
+
+    def adjust_stock(self, product_id: str, delta: int) -> View:
+        """Add `delta` atomically; below zero is `insufficient_stock` and changes nothing."""
+        if delta == 0:
+            item = self._repository.get(product_id)
+            if item is None:
+                raise _missing()
+            return view(item)
+        try:
+            item = self._repository.adjust_stock(product_id, delta, iso_z(self._clock()))
+        except ConditionFailed as failed:
+            if failed.old_item is None:
+                raise _missing() from None
+            raise InsufficientStock(
+                f"Only {failed.old_item['stock']} in stock; cannot remove {-delta}."
+            ) from None
+        return view(item)
+
+    def delete(self, product_id: str, expected_version: int | None) -> None:
+        """Remove the product, guarded by `If-Match` when given."""
+        try:
+            self._repository.delete(product_id, expected_version)
+        except ConditionFailed as failed:
+            if failed.old_item is None:
+                raise _missing() from None
+            raise stale() from None
+
+    def list_products(self, filters: ProductFilters, principal: Principal | None) -> dict[str, Any]:
+        """Active products newest first (by category too); the owner may include inactive."""
+        if filters.include_inactive:
+            if principal is None:
+                raise Unauthorized("Sign in as the owner to see inactive products.")
+            if not principal.is_owner:
+                raise Forbidden("Only the owner may see inactive products.")
+        category = filters.category.strip().lower() if filters.category else None
+        scope = f"products|{filters.include_inactive}|{category}"
+        page = self._repository.list_products(
+            category=category,
+            include_inactive=filters.include_inactive,
+            limit=filters.limit,
+            start=self._cursors.decode(scope, filters.cursor),
+        )
+        return {
+            "items": [view(item) for item in page.items],
+            "nextCursor": self._cursors.encode(scope, page.next_key),
+        }
+
+
+def view(item: Item) -> View:
+    """The wire form of a product (the price stays a `Decimal` to be printed exactly)."""
+    return {name: item.get(name) for name in _FIELDS}
+
+
+def _missing() -> NotFound:
+    return NotFound("No such product.")

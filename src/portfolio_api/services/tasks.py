@@ -1,0 +1,130 @@
+"""Each user's own tasks: every operation is keyed by the caller, never by a check after a read."""
+
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+
+from portfolio_api.core.clock import Clock, iso_z
+from portfolio_api.core.errors import NotFound, ValidationFailed
+from portfolio_api.core.ids import new_id
+from portfolio_api.core.pagination import CursorCodec
+from portfolio_api.core.security import Principal
+from portfolio_api.repositories.base import ConditionFailed, Item, Page
+from portfolio_api.repositories.tasks import TaskRepository
+from portfolio_api.schemas.common import ApiRequest
+from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters
+from portfolio_api.services.optimistic import change_versioned, stale
+
+COMPLETED = "completed"
+_FIELDS = tuple(info.alias or name for name, info in Task.model_fields.items())
+_NOT_NULLABLE = ("title", "status", "priority", "tags")
+
+View = dict[str, Any]
+
+
+class TaskService:
+    """Create, read, change and list the caller's tasks."""
+
+    def __init__(self, repository: TaskRepository, clock: Clock, cursors: CursorCodec) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._cursors = cursors
+
+    def create(self, user: Principal, body: TaskCreate) -> View:
+        """A new task; one created as completed is completed now."""
+        now = iso_z(self._clock())
+        state = {
+            **body.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "id": new_id(),
+            "createdAt": now,
+            "updatedAt": now,
+            "version": 1,
+        }
+        state["completedAt"] = now if state["status"] == COMPLETED else None
+        self._repository.create(user.sub, state)
+        return view(state)
+
+    def get(self, user: Principal, task_id: str) -> View:
+        """The caller's task; anyone else's id is simply not found."""
+        item = self._repository.get(user.sub, task_id)
+        if item is None:
+            raise _missing()
+        return view(item)
+
+    def update(
+        self, user: Principal, task_id: str, patch: ApiRequest, expected_version: int | None
+    ) -> View:
+        """Apply the fields sent; `completedAt` follows the status."""
+        changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        nulled = [k for k in _NOT_NULLABLE if k in changes and changes[k] is None]
+        if nulled:
+            raise ValidationFailed(
+                "These fields cannot be null.",
+                errors=[{"field": k, "message": "may not be null"} for k in nulled],
+            )
+
+        def change(old: Item) -> Item | None:
+            if all(old.get(k) == v for k, v in changes.items()):
+                return None
+            now = iso_z(self._clock())
+            new = {**old, **changes, "updatedAt": now, "version": old["version"] + 1}
+            if new["status"] != COMPLETED:
+                new["completedAt"] = None
+            elif old["status"] != COMPLETED:
+                new["completedAt"] = now
+            return new
+
+        return change_versioned(
+            read=lambda: self._repository.get(user.sub, task_id, consistent=True),
+            change=change,
+            write=lambda old, new: view(self._repository.replace(user.sub, old, new or old)),
+            unchanged=view,
+            expected_version=expected_version,
+            missing=_missing,
+            lost_race=ConditionFailed,
+        )
+
+    def delete(self, user: Principal, task_id: str, expected_version: int | None) -> None:
+        """Remove the caller's task, guarded by `If-Match` when given."""
+        try:
+            self._repository.delete(user.sub, task_id, expected_version)
+        except ConditionFailed as failed:
+            if failed.old_item is None:
+                raise _missing() from None
+            raise stale() from None
+
+    def list_tasks(self, user: Principal, filters: TaskFilters) -> dict[str, Any]:
+        """One page of the caller's tasks, newest first, under at most one filter."""
+        chosen = [name for name in ("status", "priority", "due_before") if getattr(filters, name)]
+        if len(chosen) > 1:
+            raise ValidationFailed(
+                "Use one filter at a time.",
+                errors=[{"field": to_camel(n), "message": "one filter at a time"} for n in chosen],
+            )
+        scope = f"tasks|{user.sub}|{chosen and (chosen[0], getattr(filters, chosen[0]))}"
+        start = self._cursors.decode(scope, filters.cursor)
+        page: Page
+        if filters.status:
+            page = self._repository.list_by_status(user.sub, filters.status, filters.limit, start)
+        elif filters.priority:
+            page = self._repository.list_by_priority(
+                user.sub, filters.priority, filters.limit, start
+            )
+        elif filters.due_before:
+            bound = iso_z(filters.due_before)
+            page = self._repository.list_due_before(user.sub, bound, filters.limit, start)
+        else:
+            page = self._repository.list_recent(user.sub, filters.limit, start)
+        return {
+            "items": [view(item) for item in page.items],
+            "nextCursor": self._cursors.encode(scope, page.next_key),
+        }
+
+
+def view(item: Item) -> View:
+    """The wire form of a task."""
+    return {name: item.get(name, [] if name == "tags" else None) for name in _FIELDS}
+
+
+def _missing() -> NotFound:
+    return NotFound("No such task.")

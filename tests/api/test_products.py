@@ -1,0 +1,218 @@
+"""`/v1/products` through HTTP: exact prices, visibility, owner writes, atomic stock."""
+
+import threading
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.conftest import SignedInUser
+
+
+def product(**fields: Any) -> dict[str, Any]:
+    return {"name": "Mug", "category": "Merch", "price": 19.99, "stock": 10, **fields}
+
+
+def make(client: TestClient, owner: SignedInUser, **fields: Any) -> dict[str, Any]:
+    response = client.post("/v1/products", json=product(**fields), headers=owner.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.mark.parametrize("price", ["19.99", "0.10", "0", "7", "1234567890.5", "9999999999.99"])
+def test_prices_come_back_exactly(client: TestClient, owner: SignedInUser, price: str) -> None:
+    raw = '{"name": "Mug", "category": "Merch", "stock": 1, "price": ' + price + "}"
+    created = client.post(
+        "/v1/products", content=raw, headers={**owner.headers, "Content-Type": "application/json"}
+    )
+    assert created.status_code == 201, created.text
+    assert f'"price":{price}' in created.text
+    fetched = client.get(f"/v1/products/{created.json()['id']}")
+    assert f'"price":{price}' in fetched.text
+    listed = client.get("/v1/products")
+    assert f'"price":{price}' in listed.text
+
+
+@pytest.mark.parametrize(
+    "price", ["19.999", "-1", "-0.01", '"19.99"', "true", "1e400", "12345678901.00"]
+)
+def test_bad_prices_are_400(client: TestClient, owner: SignedInUser, price: str) -> None:
+    raw = '{"name": "Mug", "category": "Merch", "stock": 1, "price": ' + price + "}"
+    response = client.post(
+        "/v1/products", content=raw, headers={**owner.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, (price, response.text)
+    assert response.json()["errors"][0]["field"] == "price"
+    assert client.get("/v1/products").json()["items"] == []
+
+
+def test_client_ids_and_generated_ids(client: TestClient, owner: SignedInUser) -> None:
+    mine = make(client, owner, id="PROD001")
+    assert mine["id"] == "PROD001" and mine["currency"] == "USD" and mine["active"] is True
+    assert mine["views"] == 0 and mine["version"] == 1
+    taken = client.post("/v1/products", json=product(id="PROD001"), headers=owner.headers)
+    assert taken.status_code == 409 and taken.json()["code"] == "conflict"
+    generated = make(client, owner)
+    assert generated["id"] and generated["id"] != "PROD001"
+    bad = client.post("/v1/products", json=product(id="no spaces!"), headers=owner.headers)
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"currency": "usd"}, "currency"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"stock": -1}, "stock"),
+        ({"stock": 1.5}, "stock"),
+        ({"name": ""}, "name"),
+        ({"imageUrl": "http://x.example/a.png"}, "imageUrl"),
+        ({"views": 3}, "views"),
+    ],
+)
+def test_validation(
+    client: TestClient, owner: SignedInUser, fields: dict[str, Any], field: str
+) -> None:
+    response = client.post("/v1/products", json=product(**fields), headers=owner.headers)
+    assert response.status_code == 400
+    assert field in {e["field"] for e in response.json()["errors"]}
+
+
+def test_members_cannot_write_and_anonymous_cannot_either(
+    client: TestClient, owner: SignedInUser, member: SignedInUser
+) -> None:
+    item = make(client, owner, id="P1")
+    writes = [
+        ("post", "/v1/products", product()),
+        ("patch", "/v1/products/P1", {"name": "x"}),
+        ("delete", "/v1/products/P1", None),
+        ("post", "/v1/products/P1/stock", {"delta": 1}),
+    ]
+    for method, path, body in writes:
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        assert client.request(method, path, headers=member.headers, **kwargs).status_code == 403
+        assert client.request(method, path, **kwargs).status_code == 401
+    assert client.get("/v1/products/P1").json() == item
+
+
+def test_public_sees_active_products_only(
+    client: TestClient, owner: SignedInUser, member: SignedInUser
+) -> None:
+    first = make(client, owner, id="A1", category="Books")
+    hidden = make(client, owner, id="H1", category="Books", active=False)
+    third = make(client, owner, id="A2", category="Merch")
+    listed = [p["id"] for p in client.get("/v1/products").json()["items"]]
+    assert listed == [third["id"], first["id"]]
+    assert [
+        p["id"] for p in client.get("/v1/products", params={"category": "books"}).json()["items"]
+    ] == ["A1"]
+    assert client.get("/v1/products/H1").status_code == 404
+    assert client.get("/v1/products/H1", headers=owner.headers).json()["active"] is False
+    everything = client.get(
+        "/v1/products", params={"includeInactive": "true"}, headers=owner.headers
+    )
+    assert [p["id"] for p in everything.json()["items"]] == ["A2", "H1", "A1"]
+    books = client.get(
+        "/v1/products",
+        params={"includeInactive": "true", "category": "Books"},
+        headers=owner.headers,
+    )
+    assert [p["id"] for p in books.json()["items"]] == ["H1", "A1"]
+    assert client.get("/v1/products", params={"includeInactive": "true"}).status_code == 401
+    assert (
+        client.get(
+            "/v1/products", params={"includeInactive": "true"}, headers=member.headers
+        ).status_code
+        == 403
+    )
+    assert hidden["active"] is False
+
+
+def test_patch_moves_between_lists(client: TestClient, owner: SignedInUser) -> None:
+    make(client, owner, id="P1", category="Books")
+    client.patch("/v1/products/P1", json={"active": False}, headers=owner.headers)
+    assert client.get("/v1/products").json()["items"] == []
+    updated = client.patch(
+        "/v1/products/P1",
+        json={"active": True, "category": "Toys", "price": 5.5},
+        headers=owner.headers,
+    )
+    assert updated.json()["version"] == 3 and updated.headers["etag"] == '"3"'
+    assert '"price":5.5' in updated.text
+    assert client.get("/v1/products", params={"category": "books"}).json()["items"] == []
+    assert [
+        p["id"] for p in client.get("/v1/products", params={"category": "toys"}).json()["items"]
+    ] == ["P1"]
+
+
+def test_stale_if_match_is_412(client: TestClient, owner: SignedInUser) -> None:
+    make(client, owner, id="P1")
+    client.post("/v1/products/P1/stock", json={"delta": 1}, headers=owner.headers)
+    stale = {**owner.headers, "If-Match": '"1"'}
+    assert client.patch("/v1/products/P1", json={"name": "New"}, headers=stale).status_code == 412
+    assert client.delete("/v1/products/P1", headers=stale).status_code == 412
+    assert client.get("/v1/products/P1").json()["name"] == "Mug"
+
+
+def test_stock_adjustments(client: TestClient, owner: SignedInUser) -> None:
+    make(client, owner, id="P1", stock=2)
+    up = client.post("/v1/products/P1/stock", json={"delta": 3}, headers=owner.headers)
+    assert up.status_code == 200 and up.json()["stock"] == 5 and up.json()["version"] == 2
+    too_many = client.post("/v1/products/P1/stock", json={"delta": -6}, headers=owner.headers)
+    assert too_many.status_code == 409 and too_many.json()["code"] == "insufficient_stock"
+    assert client.get("/v1/products/P1").json()["stock"] == 5
+    down = client.post("/v1/products/P1/stock", json={"delta": -5}, headers=owner.headers)
+    assert down.json()["stock"] == 0
+    assert (
+        client.post("/v1/products/P1/stock", json={"delta": 0}, headers=owner.headers).json()[
+            "version"
+        ]
+        == 3
+    )
+    assert (
+        client.post("/v1/products/NOPE/stock", json={"delta": 1}, headers=owner.headers).status_code
+        == 404
+    )
+    assert (
+        client.post("/v1/products/P1/stock", json={"delta": 1.5}, headers=owner.headers).status_code
+        == 400
+    )
+
+
+def test_concurrent_stock_adjustments_never_oversell(app: FastAPI, owner: SignedInUser) -> None:
+    setup = TestClient(app)
+    assert (
+        setup.post(
+            "/v1/products", json=product(id="HOT", stock=10), headers=owner.headers
+        ).status_code
+        == 201
+    )
+    results: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(20)
+
+    def buy() -> None:
+        client = TestClient(app)  # one client, event loop and thread each: truly concurrent
+        barrier.wait()
+        status = client.post(
+            "/v1/products/HOT/stock", json={"delta": -1}, headers=owner.headers
+        ).status_code
+        with lock:
+            results.append(status)
+
+    threads = [threading.Thread(target=buy) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200] * 10 + [409] * 10
+    final = setup.get("/v1/products/HOT").json()
+    assert final["stock"] == 0 and final["version"] == 11
+
+
+def test_delete(client: TestClient, owner: SignedInUser) -> None:
+    make(client, owner, id="P1")
+    assert client.delete("/v1/products/P1", headers=owner.headers).status_code == 204
+    assert client.get("/v1/products/P1", headers=owner.headers).status_code == 404
+    assert client.get("/v1/products").json()["items"] == []
