@@ -11,11 +11,13 @@ from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import TokenVerifier, cognito_endpoint, http_jwks_fetcher
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import cognito_client, dynamodb_client
+from portfolio_api.repositories.analytics import AnalyticsRepository
 from portfolio_api.repositories.content import ContentRepository
 from portfolio_api.repositories.idempotency import IdempotencyRepository
 from portfolio_api.repositories.products import ProductRepository
 from portfolio_api.repositories.tasks import TaskRepository
 from portfolio_api.repositories.users import UserRepository
+from portfolio_api.services.analytics import AnalyticsService, CountingRules
 from portfolio_api.services.auth import AuthService
 from portfolio_api.services.content import ContentService
 from portfolio_api.services.idempotency import IdempotencyService
@@ -97,6 +99,19 @@ class Container:
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
         return ProductService(repository, self.clock, self.cursors)
+
+    @cached_property
+    def analytics_service(self) -> AnalyticsService:
+        """Visits, views and their reports."""
+        repository = AnalyticsRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+        rules = CountingRules(
+            skip_bots=self.settings.analytics_skip_bots,
+            honour_privacy_signals=self.settings.analytics_honour_privacy_signals,
+            skip_owner=self.settings.analytics_skip_owner,
+        )
+        return AnalyticsService(repository, self.clock, rules)
 
     @cached_property
     def idempotency_service(self) -> IdempotencyService:

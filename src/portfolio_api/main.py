@@ -14,7 +14,7 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.middleware.cors import CORSMiddleware
 
 from portfolio_api.api.problems import install_problem_handlers
-from portfolio_api.api.routers import auth, health, products, tasks, users
+from portfolio_api.api.routers import analytics, auth, health, products, tasks, users
 from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
 from portfolio_api.content.collections import ALL_COLLECTIONS
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container or Container(settings)
     app.state.environment = settings.environment
     install_problem_handlers(app)
-    for module in (health, auth, users, tasks, products):
+    for module in (health, auth, users, tasks, products, analytics):
         app.include_router(module.router)
     for spec in ALL_COLLECTIONS:
         app.include_router(build_content_router(spec))

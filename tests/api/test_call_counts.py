@@ -137,3 +137,36 @@ def test_product_reads_make_one_call(
     for path, params, headers in reads:
         calls = read_calls(client, dynamodb_calls, path, params=params, headers=headers)
         assert sum(calls.values()) == 1 and set(calls) <= {"GetItem", "Query"}, (path, calls)
+
+
+def test_analytics_make_one_call_each(
+    client: TestClient, owner: SignedInUser, dynamodb_calls: Counter[str]
+) -> None:
+    post = client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
+    ).json()
+    agent = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"}
+    client.post("/v1/visitors/track", json={"path": "/warm"}, headers=agent)  # the day's salt
+    writes = [
+        ("/v1/visitors/track", {"path": "/"}, {"User-Agent": agent["User-Agent"] + " second"}),
+        ("/v1/analytics/views", {"contentType": "blog", "contentId": post["id"]}, agent),
+    ]
+    for path, body, headers in writes:
+        dynamodb_calls.clear()
+        assert client.post(path, json=body, headers=headers).json() == {"counted": True}
+        assert dict(dynamodb_calls) == {"TransactWriteItems": 1}, path
+    reads = [
+        ("/v1/visitors/count", {}),
+        ("/v1/visitors/trends", {"period": "daily", "from": "2026-01-01", "to": "2026-12-31"}),
+        ("/v1/visitors/trends", {"period": "monthly", "from": "2022-01-01", "to": "2026-12-31"}),
+        ("/v1/analytics/views/total", {}),
+        (f"/v1/analytics/views/blog/{post['id']}", {}),
+        ("/v1/analytics/top", {"limit": 5}),
+        ("/v1/analytics/top", {"contentType": "blog"}),
+    ]
+    for path, params in reads:
+        calls = read_calls(client, dynamodb_calls, path, params=params)
+        assert sum(calls.values()) == 1, (path, calls)
+        assert set(calls) <= {"GetItem", "Query", "BatchGetItem"}, (path, calls)
+    summary = read_calls(client, dynamodb_calls, "/v1/analytics/summary", headers=owner.headers)
+    assert summary == Counter({"Query": 17, "BatchGetItem": 1})

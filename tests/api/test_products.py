@@ -188,25 +188,24 @@ def test_concurrent_stock_adjustments_never_oversell(app: FastAPI, owner: Signed
         ).status_code
         == 201
     )
-    results: list[int] = []
+    results: list[tuple[int, str | None]] = []
     lock = threading.Lock()
     barrier = threading.Barrier(20)
 
     def buy() -> None:
         client = TestClient(app)  # one client, event loop and thread each: truly concurrent
         barrier.wait()
-        status = client.post(
-            "/v1/products/HOT/stock", json={"delta": -1}, headers=owner.headers
-        ).status_code
+        response = client.post("/v1/products/HOT/stock", json={"delta": -1}, headers=owner.headers)
+        code = response.json().get("code") if response.status_code != 200 else None
         with lock:
-            results.append(status)
+            results.append((response.status_code, code))
 
     threads = [threading.Thread(target=buy) for _ in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [200] * 10 + [409] * 10
+    assert sorted(results, key=str) == [(200, None)] * 10 + [(409, "insufficient_stock")] * 10
     final = setup.get("/v1/products/HOT").json()
     assert final["stock"] == 0 and final["version"] == 11
 

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     allow_signup: bool = True
     owner_group: str = "owner"
     cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    analytics_skip_bots: bool = True
+    analytics_honour_privacy_signals: bool = True
+    analytics_skip_owner: bool = True
 
     @field_validator("cursor_secret")
     @classmethod

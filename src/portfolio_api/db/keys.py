@@ -27,6 +27,10 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | all products (owner)  | Query   | GSI2  | GSI2PK=PRODUCTS#all                   | ?include…   |
 | all, by category      | Query   | GSI4  | GSI4PK=PRODUCTS#all#category#<c>      | ?include…   |
 | a product             | GetItem | table | PK=PRODUCT#<id>, SK=PRODUCT           | /products/x |
+| count a visit / view  | TransactWriteItems: marker (not_exists) + ADDs  | POST track, views |
+| visitors, views total | BatchGetItem of STATS#… counters                | /count, /total    |
+| trends                | Query | table | PK=STATS#visitors#daily, SK BETWEEN | /trends     |
+| top content           | Query | TopViews | TopPK=TOP#<all|type>, desc       | /top        |
 
 Writes: a profile is put with attribute_not_exists(PK) and updated on `version`; a content
 change is one transaction (item, slug claims, list entries, counters), see
@@ -63,7 +67,9 @@ GSI1 = Index("GSI1", "GSI1PK", "GSI1SK")
 GSI2 = Index("GSI2", "GSI2PK", "GSI2SK")
 GSI3 = Index("GSI3", "GSI3PK", "GSI3SK")
 GSI4 = Index("GSI4", "GSI4PK", "GSI4SK")
-ALL_INDEXES = (GSI1, GSI2, GSI3, GSI4)
+TOP = Index("TopViews", "TopPK", "TopViews")  # sparse; its sort key is a number (view counts)
+ALL_INDEXES = (GSI1, GSI2, GSI3, GSI4, TOP)
+NUMERIC_SORT_KEYS = frozenset({TOP.sk})
 
 IndexKey = dict[str, str]
 
@@ -234,6 +240,44 @@ def product_entries(list_order: str, category: str, active: bool) -> IndexKey:
             GSI3.sk: sort,
         }
     return entries
+
+
+# Analytics: the day's salt, dedup markers, and counters that only ever move by ADD.
+
+
+def daily_salt(day: str) -> Key:
+    """The random salt of one UTC day (`YYYY-MM-DD`), expiring after it."""
+    return {"PK": f"SALT#{day}", "SK": "SALT"}
+
+
+def visit_marker(day: str, visitor: str) -> Key:
+    """Marks a visitor (a salted hash) as counted for a day."""
+    return {"PK": f"VISITED#{day}#{visitor}", "SK": "MARKER"}
+
+
+def view_marker(day: str, content_type: str, content_id: str, visitor: str) -> Key:
+    """Marks a visitor as having viewed one piece of content on a day."""
+    return {"PK": f"VIEWED#{day}#{content_type}#{content_id}#{visitor}", "SK": "MARKER"}
+
+
+def counter(series: str, bucket: str) -> Key:
+    """One counter of a series: `visitors`/`TOTAL`, `visitors#daily`/`<day>`, …"""
+    return {"PK": f"STATS#{series}", "SK": bucket}
+
+
+def counter_series(series: str) -> str:
+    """The partition holding a series' counters (one Query reads a range of them)."""
+    return f"STATS#{series}"
+
+
+def content_views(content_type: str, content_id: str, scope: str) -> Key:
+    """A content item's view counter in the top list `scope` (`all` or its type)."""
+    return {"PK": f"VIEWS#{content_type}#{content_id}", "SK": f"TOP#{scope}"}
+
+
+def top_partition(scope: str) -> str:
+    """TopViews partition of one top list: `all`, or a content type."""
+    return f"TOP#{scope}"
 
 
 # Idempotency records.

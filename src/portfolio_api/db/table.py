@@ -2,15 +2,20 @@
 
 from typing import Any
 
-from portfolio_api.db.keys import ALL_INDEXES, PK, SK, TTL_ATTRIBUTE
+from portfolio_api.db.keys import ALL_INDEXES, NUMERIC_SORT_KEYS, PK, SK, TTL_ATTRIBUTE
 
 
 def key_attributes() -> list[str]:
-    """Every attribute that is part of a table or index key (all strings)."""
+    """Every attribute that is part of a table or index key."""
     names = [PK, SK]
     for index in ALL_INDEXES:
         names += [index.pk, index.sk]
     return names
+
+
+def attribute_type(name: str) -> str:
+    """`N` for the numeric sort key of the top-views index, `S` for every other key."""
+    return "N" if name in NUMERIC_SORT_KEYS else "S"
 
 
 def create_table_arguments(table_name: str) -> dict[str, Any]:
@@ -19,7 +24,8 @@ def create_table_arguments(table_name: str) -> dict[str, Any]:
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
-            {"AttributeName": name, "AttributeType": "S"} for name in key_attributes()
+            {"AttributeName": name, "AttributeType": attribute_type(name)}
+            for name in key_attributes()
         ],
         "KeySchema": [
             {"AttributeName": PK, "KeyType": "HASH"},

@@ -53,11 +53,16 @@ class ConditionFailed(Exception):
 
 
 class TransactionCancelled(Exception):
-    """A transaction was cancelled; `reasons` holds one code per action (`None` = no problem)."""
+    """A transaction was cancelled; `reasons` holds one code per action (`None` = no problem).
 
-    def __init__(self, reasons: list[str | None]) -> None:
+    `items` holds, per action, the item as stored when that action asked for it
+    (`ReturnValuesOnConditionCheckFailure = ALL_OLD`) and its condition failed.
+    """
+
+    def __init__(self, reasons: list[str | None], items: list[Item | None] | None = None) -> None:
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
+        self.items = items or [None] * len(reasons)
 
 
 def _plain(value: Any) -> Any:
@@ -205,25 +210,29 @@ class Repository:
         newest_first: bool = True,
         sort_prefix: str | None = None,
         sort_below: str | None = None,
+        sort_between: tuple[str, str] | None = None,
     ) -> Page:
         """Up to `limit` items of one partition, in sort-key order.
 
-        `sort_prefix` and `sort_below` narrow the sort key (`begins_with`, `<`) in the key
-        condition itself. Asks for one item more than the page holds, so the last page is known
-        to be last (no empty trailing page); keeps reading only if DynamoDB's 1 MB cap cut a page
-        short.
+        `sort_prefix`, `sort_below` and `sort_between` narrow the sort key (`begins_with`, `<`,
+        `BETWEEN`, inclusive) in the key condition itself. Asks for one item more than the page
+        holds, so the last page is known to be last (no empty trailing page); keeps reading only
+        if DynamoDB's 1 MB cap cut a page short.
         """
         names = {"#pk": index.pk if index else PK}
         values: dict[str, Any] = {":pk": {"S": partition}}
         condition = "#pk = :pk"
-        if sort_prefix is not None or sort_below is not None:
-            names["#sk"] = index.sk if index else SK
-            if sort_prefix is not None:
-                condition += " AND begins_with(#sk, :sk)"
-                values[":sk"] = {"S": sort_prefix}
-            else:
-                condition += " AND #sk < :sk"
-                values[":sk"] = {"S": sort_below}
+        sort_name = index.sk if index else SK
+        if sort_prefix is not None:
+            condition += " AND begins_with(#sk, :sk)"
+            names["#sk"], values[":sk"] = sort_name, {"S": sort_prefix}
+        elif sort_below is not None:
+            condition += " AND #sk < :sk"
+            names["#sk"], values[":sk"] = sort_name, {"S": sort_below}
+        elif sort_between is not None:
+            condition += " AND #sk BETWEEN :low AND :high"
+            names["#sk"] = sort_name
+            values[":low"], values[":high"] = {"S": sort_between[0]}, {"S": sort_between[1]}
         arguments: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": condition,
@@ -252,6 +261,21 @@ class Repository:
         items = items[:limit]
         key_names = [PK, SK, *([index.pk, index.sk] if index else [])]
         return Page(items, {name: str(items[-1][name]) for name in key_names})
+
+    def _batch_get(self, item_keys: Sequence[Key]) -> list[Item]:
+        """Up to 100 items by key in one BatchGetItem (unprocessed keys are asked again)."""
+        request: dict[str, Any] = {self._table: {"Keys": [serialize(k) for k in item_keys]}}
+        found: list[Item] = []
+        while request:
+            try:
+                response = self._client.batch_get_item(RequestItems=request)
+            except (ClientError, BotoCoreError) as exc:
+                self._raise_mapped(exc)
+            found += [
+                deserialize(raw) for raw in response.get("Responses", {}).get(self._table, [])
+            ]
+            request = dict(response.get("UnprocessedKeys") or {})
+        return found
 
     def _transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
         """All-or-nothing writes; each action is `{"Put"|"Update"|"Delete"|"ConditionCheck": …}`.
@@ -292,7 +316,8 @@ class Repository:
         if code == "TransactionCanceledException":
             reasons = exc.response.get("CancellationReasons", [])
             codes = [r.get("Code") if r.get("Code") != "None" else None for r in reasons]
-            raise TransactionCancelled(codes) from exc
+            items = [deserialize(r["Item"]) if r.get("Item") else None for r in reasons]
+            raise TransactionCancelled(codes, items) from exc
         if code in _THROTTLING:
             logger.warning("dynamodb throttled", extra={"awsCode": code})
             raise ServiceUnavailable("The service is busy; try again shortly.", 2) from exc

@@ -21,9 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
 from portfolio_api.db import keys
+from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
     Item,
     Page,
@@ -123,6 +126,7 @@ class ContentRepository(Repository):
             *slug_actions,
             *_list_entry_actions(spec, old, new),
             *_counter_actions(spec, old, new),
+            *_top_actions(spec, old, new),
         ]
         try:
             self._transact(actions)
@@ -292,6 +296,22 @@ def _slug_actions(
                 }
             )
     return actions
+
+
+def _top_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[dict[str, Any]]:
+    """The item's top-list counters: title kept, listed while published, gone with the item."""
+    state = new or old
+    assert state is not None
+    title_field = to_camel(spec.slug_source)
+    if (
+        new is not None
+        and old is not None
+        and all(old.get(f) == new.get(f) for f in (title_field, "status"))
+    ):
+        return []
+    title = None if new is None else str(new[title_field])
+    listed = new is not None and new["status"] == PUBLISHED
+    return top_counter_actions(spec.name, str(state["id"]), title, listed)
 
 
 def _counted_values(spec: ContentSpec, state: Item | None) -> dict[str, str]:

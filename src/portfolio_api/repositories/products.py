@@ -3,8 +3,18 @@
 from collections.abc import Mapping
 from typing import Any
 
+from portfolio_api.core.errors import ServiceUnavailable
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import Item, Page, Repository, state_of, state_update
+from portfolio_api.repositories.analytics import top_counter_actions
+from portfolio_api.repositories.base import (
+    ConditionFailed,
+    Item,
+    Page,
+    Repository,
+    TransactionCancelled,
+    state_of,
+    state_update,
+)
 
 ENTITY_PRODUCT = "Product"
 # Keys, and what only their own atomic updates change: stock (adjustments) and views (counting).
@@ -37,7 +47,13 @@ class ProductRepository(Repository):
     def create(self, state: Mapping[str, Any]) -> None:
         """Store a new product; `ConditionFailed` when the id is taken."""
         # Invariant: one product per id (client-chosen ids may collide).
-        self._put(stored_product(state), condition="attribute_not_exists(PK)")
+        put = {
+            "Put": {
+                "Item": stored_product(state),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        self._write([put, *_top_actions(None, state)])
 
     def replace(self, old: Item, new: Mapping[str, Any], *, set_stock: bool = False) -> Item:
         """Write `new` over `old` if it is still the version read.
@@ -46,15 +62,21 @@ class ProductRepository(Repository):
         """
         skip = _NOT_WRITTEN - {"stock"} if set_stock else _NOT_WRITTEN
         update, names, values = state_update(stored_product(old), stored_product(new), skip=skip)
-        # Invariant: nothing changed since the read the new state was computed from.
-        stored = self._update(
-            keys.product(str(old["id"])),
-            update=update,
-            names=names,
-            values={**values, ":read_version": old[keys.VERSION]},
-            condition="#version = :read_version",
-        )
-        return state_of(stored)
+        action = {
+            "Update": {
+                "Key": keys.product(str(old["id"])),
+                "UpdateExpression": update,
+                # Invariant: nothing changed since the read the new state was computed from.
+                "ConditionExpression": "#version = :read_version",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {**values, ":read_version": old[keys.VERSION]},
+            }
+        }
+        self._write([action, *_top_actions(old, new)])
+        result = {**old, **new}
+        if not set_stock:
+            result["stock"] = old["stock"]
+        return {k: v for k, v in result.items() if v is not None}
 
     def adjust_stock(self, product_id: str, delta: int, now: str) -> Item:
         """Add `delta` in one conditional update; `ConditionFailed(old)` if it would go below 0."""
@@ -71,15 +93,26 @@ class ProductRepository(Repository):
     def delete(self, product_id: str, expected_version: int | None) -> None:
         """Remove the product; `ConditionFailed(old)` tells a missing one from a stale version."""
         # Invariant: only an existing product goes, and only from the version the client saw.
-        if expected_version is None:
-            self._delete(keys.product(product_id), condition="attribute_exists(PK)")
-            return
-        self._delete(
-            keys.product(product_id),
-            condition="attribute_exists(PK) AND #version = :expected",
-            names={"#version": keys.VERSION},
-            values={":expected": expected_version},
-        )
+        condition = "attribute_exists(PK)"
+        delete: dict[str, Any] = {
+            "Key": keys.product(product_id),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if expected_version is not None:
+            condition += " AND #version = :expected"
+            delete["ExpressionAttributeNames"] = {"#version": keys.VERSION}
+            delete["ExpressionAttributeValues"] = {":expected": expected_version}
+        delete["ConditionExpression"] = condition
+        self._write([{"Delete": delete}, *top_counter_actions("product", product_id, None, False)])
+
+    def _write(self, actions: list[dict[str, Any]]) -> None:
+        """One transaction; the product's own condition failing is a `ConditionFailed`."""
+        try:
+            self._transact(actions)
+        except TransactionCancelled as cancelled:
+            if cancelled.reasons and cancelled.reasons[0] == "ConditionalCheckFailed":
+                raise ConditionFailed(cancelled.items[0]) from None
+            raise ServiceUnavailable("The catalog is busy; try again shortly.", 1) from None
 
     def list_products(
         self,
@@ -99,3 +132,10 @@ class ProductRepository(Repository):
                 category.strip().lower(), active_only=not include_inactive
             )
         return self._query_page(partition, index=index, limit=limit, start_key=start)
+
+
+def _top_actions(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The product's top-list counters, when its name or active flag changes."""
+    if old is not None and all(old.get(f) == new.get(f) for f in ("name", "active")):
+        return []
+    return top_counter_actions("product", str(new["id"]), str(new["name"]), bool(new["active"]))

@@ -1,0 +1,116 @@
+"""Analytics: `/v1/visitors/*` and `/v1/analytics/*`."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from portfolio_api.analytics.client_ip import client_ip
+from portfolio_api.api.deps import OWNER_ONLY, ContainerDep, OptionalUser
+from portfolio_api.api.responses import problems
+from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
+from portfolio_api.schemas.analytics import (
+    ContentType,
+    ContentViews,
+    Counted,
+    Summary,
+    TopContent,
+    TopQuery,
+    TrackRequest,
+    Trends,
+    TrendsQuery,
+    ViewRequest,
+    ViewsTotal,
+    VisitorCount,
+)
+from portfolio_api.services.analytics import AnalyticsService, Visitor
+
+router = APIRouter(tags=["analytics"], route_class=DecimalJSONRoute)
+
+
+async def analytics_service(container: ContainerDep) -> AnalyticsService:
+    """The analytics service."""
+    return container.analytics_service
+
+
+AnalyticsDep = Annotated[AnalyticsService, Depends(analytics_service)]
+
+
+async def visitor(request: Request, principal: OptionalUser, container: ContainerDep) -> Visitor:
+    """Who makes this request, for counting only: nothing here is stored or logged."""
+    headers = request.headers
+    return Visitor(
+        ip=client_ip(
+            request.scope,
+            headers.get("x-forwarded-for"),
+            container.settings.trusted_proxy_hops,
+        ),
+        user_agent=headers.get("user-agent"),
+        do_not_track=headers.get("dnt") == "1" or headers.get("sec-gpc") == "1",
+        principal=principal,
+    )
+
+
+VisitorDep = Annotated[Visitor, Depends(visitor)]
+
+
+@router.post("/v1/visitors/track", response_model=Counted, responses=problems(400, 401))
+async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) -> ExactJSONResponse:
+    """Count this visitor once per UTC day (bots, DNT/GPC and the owner are not counted)."""
+    return ExactJSONResponse({"counted": analytics.track(who, body.path, body.referrer)})
+
+
+@router.get("/v1/visitors/count", response_model=VisitorCount)
+async def visitor_count(analytics: AnalyticsDep) -> ExactJSONResponse:
+    """All-time and today's visitors."""
+    return ExactJSONResponse(analytics.visitor_count())
+
+
+@router.get("/v1/visitors/trends", response_model=Trends, responses=problems(400))
+async def trends(
+    query: Annotated[TrendsQuery, Query()], analytics: AnalyticsDep
+) -> ExactJSONResponse:
+    """Visitors per day (at most 366) or month (at most 60), zeros included."""
+    return ExactJSONResponse(analytics.trends(query.period, query.from_, query.to))
+
+
+@router.post("/v1/analytics/views", response_model=Counted, responses=problems(400, 401, 404))
+async def count_view(
+    body: ViewRequest, who: VisitorDep, analytics: AnalyticsDep
+) -> ExactJSONResponse:
+    """Count a view of published content or an active product, once per visitor per day."""
+    return ExactJSONResponse({"counted": analytics.view(who, body.content_type, body.content_id)})
+
+
+@router.get("/v1/analytics/views/total", response_model=ViewsTotal)
+async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
+    """All counted views."""
+    return ExactJSONResponse(analytics.views_total())
+
+
+@router.get(
+    "/v1/analytics/views/{content_type}/{content_id}",
+    response_model=ContentViews,
+    responses=problems(400, 404),
+)
+async def views_of(
+    content_type: ContentType, content_id: str, analytics: AnalyticsDep
+) -> ExactJSONResponse:
+    """One item's counted views."""
+    return ExactJSONResponse(analytics.views_of(content_type, content_id))
+
+
+@router.get("/v1/analytics/top", response_model=TopContent, responses=problems(400))
+async def top(query: Annotated[TopQuery, Query()], analytics: AnalyticsDep) -> ExactJSONResponse:
+    """The most viewed content, most viewed first."""
+    return ExactJSONResponse(analytics.top(query.content_type, query.limit))
+
+
+@router.get(
+    "/v1/analytics/summary",
+    response_model=Summary,
+    responses=problems(401, 403),
+    dependencies=OWNER_ONLY,
+)
+async def summary(analytics: AnalyticsDep) -> ExactJSONResponse:
+    """The owner's overview."""
+    return ExactJSONResponse(analytics.summary())

@@ -1,0 +1,239 @@
+"""Analytics items: the daily salt, dedup markers, and counters moved only by atomic ADD.
+
+A counted visit or view is one `TransactWriteItems`: the day's dedup marker, put with
+`attribute_not_exists`, together with an `ADD` on every counter it feeds. A repeat cancels the
+transaction at the marker, so nothing is counted twice; concurrent transactions that collide on
+a hot counter are retried, so no increment is lost.
+"""
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from portfolio_api.core.errors import ServiceUnavailable
+from portfolio_api.db import keys
+from portfolio_api.repositories.base import ConditionFailed, Item, Repository, TransactionCancelled
+
+ENTITY_SALT = "DailySalt"
+ENTITY_MARKER = "DedupMarker"
+ENTITY_COUNTER = "Counter"
+CONFLICT_ATTEMPTS = 8
+
+
+class AlreadyCounted(Exception):
+    """The marker exists: this visitor was counted already today."""
+
+
+class NotCountable(Exception):
+    """The content is missing, a draft, or an inactive product."""
+
+
+@dataclass(frozen=True, slots=True)
+class ViewTarget:
+    """The item a view counts on, and the condition that makes it countable."""
+
+    key: keys.Key
+    condition: str
+    values: dict[str, Any]
+    names: dict[str, str] = field(default_factory=dict)
+    extra_keys: tuple[keys.Key, ...] = ()  # also ADD views here (a list entry)
+
+
+def _add(key: keys.Key, amount: int = 1, attribute: str = "count") -> dict[str, Any]:
+    return {
+        "Update": {
+            "Key": key,
+            "UpdateExpression": "ADD #n :amount SET #entity = :entity",
+            "ExpressionAttributeNames": {"#n": attribute, "#entity": keys.ENTITY},
+            "ExpressionAttributeValues": {":amount": amount, ":entity": ENTITY_COUNTER},
+        }
+    }
+
+
+def _marker(key: keys.Key, expires_at: int) -> dict[str, Any]:
+    return {
+        "Put": {
+            "Item": {**key, keys.ENTITY: ENTITY_MARKER, keys.TTL_ATTRIBUTE: expires_at},
+            # Invariant: one count per visitor (and content) per day.
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+class AnalyticsRepository(Repository):
+    """Salts, markers and counters."""
+
+    def claim_salt(self, day: str, candidate: str, expires_at: int) -> str:
+        """The day's salt: ours if we are first, else the one already stored (one call)."""
+        item = {
+            **keys.daily_salt(day),
+            keys.ENTITY: ENTITY_SALT,
+            "salt": candidate,
+            keys.TTL_ATTRIBUTE: expires_at,
+        }
+        try:
+            # Invariant: every Lambda agrees on one salt per day.
+            self._put(item, condition="attribute_not_exists(PK)")
+        except ConditionFailed as existing:
+            if existing.old_item and existing.old_item.get("salt"):
+                return str(existing.old_item["salt"])
+            raise
+        return candidate
+
+    def count_visit(
+        self,
+        *,
+        marker: keys.Key,
+        expires_at: int,
+        counters: Sequence[keys.Key],
+    ) -> None:
+        """Count a visit once: marker plus ADD on each counter, in one transaction."""
+        actions = [_marker(marker, expires_at), *(_add(key) for key in counters)]
+        self._transact_counting(actions, target_position=None)
+
+    def count_view(
+        self,
+        *,
+        marker: keys.Key,
+        expires_at: int,
+        target: ViewTarget,
+        counters: Sequence[keys.Key],
+        top_counters: Sequence[keys.Key],
+    ) -> None:
+        """Count a view once: marker, the item's `views`, and every counter, in one transaction."""
+        item_update = {
+            "Update": {
+                "Key": target.key,
+                "UpdateExpression": "ADD #views :one",
+                # Invariant: only published content and active products are counted.
+                "ConditionExpression": target.condition,
+                "ExpressionAttributeNames": {"#views": "views", **target.names},
+                "ExpressionAttributeValues": {":one": 1, **target.values},
+            }
+        }
+        actions = [
+            _marker(marker, expires_at),
+            item_update,
+            *(
+                {
+                    "Update": {
+                        "Key": key,
+                        "UpdateExpression": "ADD #views :one",
+                        "ExpressionAttributeNames": {"#views": "views"},
+                        "ExpressionAttributeValues": {":one": 1},
+                    }
+                }
+                for key in target.extra_keys
+            ),
+            *(_add(key) for key in counters),
+            *(_add(key, attribute=keys.TOP.sk) for key in top_counters),
+        ]
+        self._transact_counting(actions, target_position=1)
+
+    def _transact_counting(
+        self, actions: list[dict[str, Any]], target_position: int | None
+    ) -> None:
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self._transact(actions)
+                return
+            except TransactionCancelled as cancelled:
+                reasons = cancelled.reasons
+                if target_position is not None and reasons[target_position] is not None:
+                    raise NotCountable from None
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    raise AlreadyCounted from None
+                # TransactionConflict on a hot counter: back off with jitter and try again.
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise ServiceUnavailable("Too many concurrent requests; try again.", 1)
+
+    def read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
+        """Several counters in one BatchGetItem, 0 for those not there yet, in the order asked."""
+        found = self._batch_get(counter_keys)
+        by_key = {(str(i[keys.PK]), str(i[keys.SK])): i for i in found}
+        return [
+            int(by_key.get((k["PK"], k["SK"]), {}).get("count", Decimal(0))) for k in counter_keys
+        ]
+
+    def counter_range(self, series: str, low: str, high: str) -> dict[str, int]:
+        """The counters of a series between two buckets, inclusive, in one Query."""
+        page = self._query_page(
+            keys.counter_series(series),
+            index=None,
+            limit=1000,
+            start_key=None,
+            newest_first=False,
+            sort_between=(low, high),
+        )
+        return {str(item[keys.SK]): int(item.get("count", 0)) for item in page.items}
+
+    def counters_of(self, series: str) -> dict[str, int]:
+        """Every counter of a series (one day's paths or referrers), in one Query."""
+        page = self._query_page(
+            keys.counter_series(series), index=None, limit=10_000, start_key=None
+        )
+        return {str(item[keys.SK]): int(item.get("count", 0)) for item in page.items}
+
+    def top(self, scope: str, limit: int) -> list[Item]:
+        """The most viewed items of a top list, most viewed first, in one Query."""
+        return self._query_page(
+            keys.top_partition(scope), index=keys.TOP, limit=limit, start_key=None
+        ).items
+
+    def get_item(self, key: keys.Key) -> Item | None:
+        """Any item by key (the content or product a view names)."""
+        return self._get(key)
+
+
+def top_counter_actions(
+    content_type: str, content_id: str, title: str | None, listed: bool
+) -> list[dict[str, Any]]:
+    """Keep an item's two top-list counters in step with it, inside the item's own transaction.
+
+    `title` None means the item is deleted: its counters go. Otherwise the counters hold its
+    current title and are in their top lists (the sparse index) only while `listed`.
+    """
+    actions: list[dict[str, Any]] = []
+    for scope in ("all", content_type):
+        key = keys.content_views(content_type, content_id, scope)
+        if title is None:
+            actions.append({"Delete": {"Key": key}})
+            continue
+        names = {
+            "#title": "title",
+            "#type": "contentType",
+            "#id": "contentId",
+            "#entity": keys.ENTITY,
+            "#views": keys.TOP.sk,
+            "#top": keys.TOP.pk,
+        }
+        values: dict[str, Any] = {
+            ":title": title,
+            ":type": content_type,
+            ":id": content_id,
+            ":entity": ENTITY_COUNTER,
+            ":zero": 0,
+        }
+        update = (
+            "SET #title = :title, #type = :type, #id = :id, #entity = :entity, "
+            "#views = if_not_exists(#views, :zero)"
+        )
+        if listed:
+            update += ", #top = :top"
+            values[":top"] = keys.top_partition(scope)
+        else:
+            update += " REMOVE #top"
+        actions.append(
+            {
+                "Update": {
+                    "Key": key,
+                    "UpdateExpression": update,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        )
+    return actions

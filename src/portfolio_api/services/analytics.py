@@ -1,0 +1,299 @@
+"""Visits and views, counted once per visitor per day, with no personal data kept.
+
+A visitor is `sha256(salt ‖ ip ‖ user agent)`: the salt is random, shared by every Lambda
+through one conditional put, and expires with its day, so yesterday's hashes cannot be linked
+to today's and nobody can reverse one. The IP and user agent are used in memory only.
+"""
+
+import hashlib
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from portfolio_api.analytics.bots import is_bot
+from portfolio_api.core.clock import Clock
+from portfolio_api.core.errors import NotFound, ValidationFailed
+from portfolio_api.core.security import Principal
+from portfolio_api.db import keys
+from portfolio_api.repositories.analytics import (
+    AlreadyCounted,
+    AnalyticsRepository,
+    NotCountable,
+    ViewTarget,
+)
+from portfolio_api.repositories.base import Item
+
+CONTENT_TYPES = ("blog", "project", "certification")
+ALL_TYPES = (*CONTENT_TYPES, "product")
+MAX_DAILY_POINTS = 366
+MAX_MONTHLY_POINTS = 60
+SUMMARY_TOP = 10
+SUMMARY_WINDOW_DAYS = 7  # top paths and referrers: the last 7 days (14 Queries)
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """What a request says about who makes it; only the hash outlives the request."""
+
+    ip: str
+    user_agent: str | None
+    do_not_track: bool
+    principal: Principal | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountingRules:
+    """Which requests are not counted; each rule can be switched off in settings."""
+
+    skip_bots: bool = True
+    honour_privacy_signals: bool = True
+    skip_owner: bool = True
+
+
+class AnalyticsService:
+    """Tracking, views and the reports over them."""
+
+    def __init__(self, repository: AnalyticsRepository, clock: Clock, rules: CountingRules) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._rules = rules
+        self._salts: dict[str, str] = {}
+
+    # counting
+
+    def track(self, visitor: Visitor, path: str, referrer: str | None) -> bool:
+        """Count a visit once per visitor per UTC day; False when not counted."""
+        if self._excluded(visitor):
+            return False
+        now = self._clock()
+        day, month = _day(now), now.strftime("%Y-%m")
+        counters = [
+            keys.counter("visitors", "TOTAL"),
+            keys.counter("visitors#daily", day),
+            keys.counter("visitors#monthly", month),
+            keys.counter(f"paths#{day}", path),
+        ]
+        host = _host(referrer)
+        if host:
+            counters.append(keys.counter(f"referrers#{day}", host))
+        try:
+            self._repository.count_visit(
+                marker=keys.visit_marker(day, self._hash(visitor, day)),
+                expires_at=_end_of_next_day(now),
+                counters=counters,
+            )
+        except AlreadyCounted:
+            return False
+        return True
+
+    def view(self, visitor: Visitor, content_type: str, content_id: str) -> bool:
+        """Count a view once per visitor, content and UTC day; 404 for nothing countable."""
+        target = _target(content_type, content_id)
+        if self._excluded(visitor):
+            if not self._countable(content_type, self._repository.get_item(target.key)):
+                raise _no_content()
+            return False
+        now = self._clock()
+        day = _day(now)
+        try:
+            self._repository.count_view(
+                marker=keys.view_marker(day, content_type, content_id, self._hash(visitor, day)),
+                expires_at=_end_of_next_day(now),
+                target=target,
+                counters=[
+                    keys.counter("views", "TOTAL"),
+                    keys.counter("views#daily", day),
+                    keys.counter(f"views#{content_type}#{content_id}#daily", day),
+                ],
+                top_counters=[
+                    keys.content_views(content_type, content_id, "all"),
+                    keys.content_views(content_type, content_id, content_type),
+                ],
+            )
+        except NotCountable:
+            raise _no_content() from None
+        except AlreadyCounted:
+            return False
+        return True
+
+    # reports
+
+    def visitor_count(self) -> dict[str, int]:
+        """All-time and today's visitors, in one read."""
+        total, today = self._repository.read_counters(
+            [keys.counter("visitors", "TOTAL"), keys.counter("visitors#daily", _day(self._clock()))]
+        )
+        return {"total": total, "today": today}
+
+    def views_total(self) -> dict[str, int]:
+        """All counted views."""
+        (total,) = self._repository.read_counters([keys.counter("views", "TOTAL")])
+        return {"total": total}
+
+    def views_of(self, content_type: str, content_id: str) -> dict[str, Any]:
+        """A published item's (or active product's) view count, read from the item itself."""
+        target = _target(content_type, content_id)
+        item = self._repository.get_item(target.key)
+        if not self._countable(content_type, item):
+            raise _no_content()
+        assert item is not None
+        return {
+            "contentType": content_type,
+            "contentId": content_id,
+            "views": int(item.get("views", 0)),
+        }
+
+    def trends(self, period: str, start: date, end: date) -> dict[str, Any]:
+        """Every day or month of the range, zeros included, from one Query."""
+        if start > end:
+            raise _range_error("from must not be after to")
+        if period == "daily":
+            days = (end - start).days + 1
+            if days > MAX_DAILY_POINTS:
+                raise _range_error(f"at most {MAX_DAILY_POINTS} days")
+            buckets = [(start + timedelta(days=n)).isoformat() for n in range(days)]
+            series = "visitors#daily"
+        else:
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            if months > MAX_MONTHLY_POINTS:
+                raise _range_error(f"at most {MAX_MONTHLY_POINTS} months")
+            buckets = [_add_months(start, n) for n in range(months)]
+            series = "visitors#monthly"
+        counts = self._repository.counter_range(series, buckets[0], buckets[-1])
+        return {
+            "period": period,
+            "points": [{"date": b, "visitors": counts.get(b, 0)} for b in buckets],
+        }
+
+    def top(self, content_type: str | None, limit: int) -> dict[str, Any]:
+        """The most viewed published content (and active products), one Query."""
+        return {"items": [_top_item(i) for i in self._repository.top(content_type or "all", limit)]}
+
+    def summary(self) -> dict[str, Any]:
+        """The owner's overview in 18 calls: 1 BatchGetItem, 3 Queries, and 14 for the last
+        7 days' paths and referrers."""
+        today = self._clock().date()
+        month_ago = today - timedelta(days=29)
+        week_ago = today - timedelta(days=6)
+        visitors_total, views_total = self._repository.read_counters(
+            [keys.counter("visitors", "TOTAL"), keys.counter("views", "TOTAL")]
+        )
+        visitors = self._repository.counter_range(
+            "visitors#daily", month_ago.isoformat(), today.isoformat()
+        )
+        views = self._repository.counter_range(
+            "views#daily", month_ago.isoformat(), today.isoformat()
+        )
+        paths: Counter[str] = Counter()
+        referrers: Counter[str] = Counter()
+        for n in range(SUMMARY_WINDOW_DAYS):
+            day = (today - timedelta(days=n)).isoformat()
+            paths.update(self._repository.counters_of(f"paths#{day}"))
+            referrers.update(self._repository.counters_of(f"referrers#{day}"))
+        week = {(week_ago + timedelta(days=n)).isoformat() for n in range(7)}
+        return {
+            "visitors": {
+                "total": visitors_total,
+                "today": visitors.get(today.isoformat(), 0),
+                "last7Days": sum(v for d, v in visitors.items() if d in week),
+                "last30Days": sum(visitors.values()),
+            },
+            "views": {
+                "total": views_total,
+                "last7Days": sum(v for d, v in views.items() if d in week),
+                "last30Days": sum(views.values()),
+            },
+            "topContent": self.top(None, SUMMARY_TOP)["items"],
+            "topPaths": [{"path": p, "visitors": c} for p, c in _most(paths)],
+            "topReferrers": [{"referrer": r, "visitors": c} for r, c in _most(referrers)],
+        }
+
+    # internals
+
+    def _excluded(self, visitor: Visitor) -> bool:
+        if self._rules.skip_bots and is_bot(visitor.user_agent):
+            return True
+        if self._rules.honour_privacy_signals and visitor.do_not_track:
+            return True
+        return bool(self._rules.skip_owner and visitor.principal and visitor.principal.is_owner)
+
+    def _hash(self, visitor: Visitor, day: str) -> str:
+        salt = self._salts.get(day)
+        if salt is None:
+            salt = self._repository.claim_salt(
+                day, secrets.token_hex(32), _end_of_next_day(self._clock())
+            )
+            self._salts = {day: salt}  # yesterday's salt is dropped from memory as well
+        material = f"{salt}\n{visitor.ip}\n{visitor.user_agent or ''}".encode()
+        return hashlib.sha256(material).hexdigest()[:32]
+
+    @staticmethod
+    def _countable(content_type: str, item: Item | None) -> bool:
+        if item is None:
+            return False
+        if content_type == "product":
+            return bool(item.get("active"))
+        return item.get("status") == "published"
+
+
+def _target(content_type: str, content_id: str) -> ViewTarget:
+    if content_type == "product":
+        return ViewTarget(
+            key=keys.product(content_id),
+            condition="attribute_exists(PK) AND active = :true",
+            values={":true": True},
+        )
+    return ViewTarget(
+        key=keys.content_item(content_type, content_id),
+        condition="attribute_exists(PK) AND #status = :published",
+        values={":published": "published"},
+        names={"#status": "status"},
+        extra_keys=(keys.content_list_entry(content_type, content_id, "status"),),
+    )
+
+
+def _top_item(item: Item) -> dict[str, Any]:
+    return {
+        "contentType": str(item["contentType"]),
+        "contentId": str(item["contentId"]),
+        "title": str(item.get("title", "")),
+        "views": int(item.get(keys.TOP.sk, 0)),
+    }
+
+
+def _most(counter: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda e: (-e[1], e[0]))[:SUMMARY_TOP]
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def _end_of_next_day(moment: datetime) -> int:
+    """Markers and salts expire after their day (TTL), with a day's grace for late requests."""
+    start = datetime.combine(moment.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
+    return int((start + timedelta(days=2)).timestamp())
+
+
+def _add_months(start: date, months: int) -> str:
+    index = start.year * 12 + start.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _host(referrer: str | None) -> str | None:
+    if not referrer:
+        return None
+    return (urlsplit(referrer).hostname or "").lower() or None
+
+
+def _range_error(message: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"The date range is not valid: {message}.", errors=[{"field": "to", "message": message}]
+    )
+
+
+def _no_content() -> NotFound:
+    return NotFound("No such published content.")

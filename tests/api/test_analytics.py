@@ -1,0 +1,355 @@
+"""Analytics through HTTP: exact, private counting of visits and views, and the reports."""
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from portfolio_api.container import Container
+from portfolio_api.core.settings import Settings
+from portfolio_api.main import create_app
+from tests.conftest import SignedInUser, make_settings
+from tests.factories import content_payload
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"
+BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> FastAPI:
+    return create_app(settings, Container(settings, clock=clock))
+
+
+def browser(n: int = 0, **extra: str) -> dict[str, str]:
+    return {"User-Agent": f"{BROWSER} visitor/{n}", **extra}
+
+
+def track(client: TestClient, headers: dict[str, str], path: str = "/", **body: Any) -> bool:
+    response = client.post("/v1/visitors/track", json={"path": path, **body}, headers=headers)
+    assert response.status_code == 200, response.text
+    return bool(response.json()["counted"])
+
+
+def count(client: TestClient) -> dict[str, int]:
+    return dict(client.get("/v1/visitors/count").json())
+
+
+def test_first_visit_counts_repeat_and_bot_do_not(client: TestClient) -> None:
+    assert track(client, browser()) is True
+    assert track(client, browser()) is False
+    assert track(client, {"User-Agent": BOT}) is False
+    assert track(client, {"User-Agent": ""}) is False
+    assert count(client) == {"total": 1, "today": 1}
+
+
+@pytest.mark.parametrize("signal", [{"DNT": "1"}, {"Sec-GPC": "1"}])
+def test_privacy_signals_are_honoured(client: TestClient, signal: dict[str, str]) -> None:
+    assert track(client, browser(**signal)) is False
+    assert count(client)["total"] == 0
+
+
+def test_the_owner_is_not_counted(
+    client: TestClient, owner: SignedInUser, member: SignedInUser
+) -> None:
+    assert track(client, {**browser(1), **owner.headers}) is False
+    assert track(client, {**browser(2), **member.headers}) is True
+
+
+def test_each_rule_can_be_switched_off(stack: Any, clock: Clock, owner: SignedInUser) -> None:
+    settings = make_settings(
+        stack,
+        analytics_skip_bots=False,
+        analytics_honour_privacy_signals=False,
+        analytics_skip_owner=False,
+    )
+    lenient = TestClient(create_app(settings, Container(settings, clock=clock)))
+    assert track(lenient, {"User-Agent": BOT}) is True
+    assert track(lenient, browser(1, DNT="1")) is True
+    assert track(lenient, {**browser(2), **owner.headers}) is True
+
+
+def test_fifty_concurrent_visitors_are_counted_exactly(app: FastAPI) -> None:
+    before = count(TestClient(app))
+    barrier = threading.Barrier(50)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def visit(n: int) -> None:
+        client = TestClient(app)  # own event loop and thread: truly concurrent requests
+        barrier.wait()
+        counted = track(client, browser(n), path=f"/page/{n % 5}")
+        with lock:
+            results.append(counted)
+
+    threads = [threading.Thread(target=visit, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = count(TestClient(app))
+    assert results == [True] * 50
+    assert after["today"] - before["today"] == 50
+    assert after["total"] - before["total"] == 50
+
+
+def test_a_new_day_counts_the_same_visitor_again_with_a_new_salt(
+    client: TestClient, clock: Clock, dynamodb: Any
+) -> None:
+    assert track(client, browser()) is True
+    clock.now = START + timedelta(days=1)
+    assert track(client, browser()) is True
+    assert track(client, browser()) is False
+    assert count(client) == {"total": 2, "today": 1}
+    salts = [
+        dynamodb.get_item(
+            TableName="portfolio-test", Key={"PK": {"S": f"SALT#{day}"}, "SK": {"S": "SALT"}}
+        )["Item"]
+        for day in ("2026-11-21", "2026-11-22")
+    ]
+    assert salts[0]["salt"] != salts[1]["salt"]
+    assert all(int(s["expiresAt"]["N"]) > START.timestamp() for s in salts)
+
+
+def test_trends_fill_every_day_and_month_with_zeros(client: TestClient, clock: Clock) -> None:
+    track(client, browser(1))
+    track(client, browser(2))
+    clock.now = START + timedelta(days=2)
+    track(client, browser(1))
+    daily = client.get(
+        "/v1/visitors/trends", params={"period": "daily", "from": "2026-11-18", "to": "2026-11-24"}
+    ).json()
+    assert daily["period"] == "daily"
+    assert [p["date"] for p in daily["points"]] == [f"2026-11-{d}" for d in range(18, 25)]
+    assert [p["visitors"] for p in daily["points"]] == [0, 0, 0, 2, 0, 1, 0]
+    monthly = client.get(
+        "/v1/visitors/trends",
+        params={"period": "monthly", "from": "2026-09-01", "to": "2026-12-31"},
+    ).json()
+    assert monthly["points"] == [
+        {"date": "2026-09", "visitors": 0},
+        {"date": "2026-10", "visitors": 0},
+        {"date": "2026-11", "visitors": 3},
+        {"date": "2026-12", "visitors": 0},
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "daily", "from": "2025-01-01", "to": "2026-01-02"},  # 367 days
+        {"period": "monthly", "from": "2020-01-01", "to": "2025-01-31"},  # 61 months
+        {"period": "daily", "from": "2026-11-02", "to": "2026-11-01"},
+        {"period": "weekly", "from": "2026-11-01", "to": "2026-11-02"},
+        {"period": "daily", "from": "2026-11-01"},
+        {"period": "daily", "from": "yesterday", "to": "2026-11-02"},
+    ],
+)
+def test_bad_trend_ranges_are_400(client: TestClient, params: dict[str, str]) -> None:
+    response = client.get("/v1/visitors/trends", params=params)
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+
+
+def test_366_days_is_allowed(client: TestClient) -> None:
+    response = client.get(
+        "/v1/visitors/trends", params={"period": "daily", "from": "2024-01-01", "to": "2024-12-31"}
+    )
+    assert response.status_code == 200 and len(response.json()["points"]) == 366
+
+
+@pytest.fixture
+def published(client: TestClient, owner: SignedInUser) -> Callable[..., dict[str, Any]]:
+    from portfolio_api.content.collections import BLOG_POSTS
+
+    def make(title: str, **fields: Any) -> dict[str, Any]:
+        body = content_payload(BLOG_POSTS, title=title, status="published", **fields)
+        response = client.post(BLOG_POSTS.path, json=body, headers=owner.headers)
+        assert response.status_code == 201
+        return dict(response.json())
+
+    return make
+
+
+def view(client: TestClient, content_type: str, content_id: str, n: int = 0) -> Any:
+    return client.post(
+        "/v1/analytics/views",
+        json={"contentType": content_type, "contentId": content_id},
+        headers=browser(n),
+    )
+
+
+def test_views_count_once_and_travel_with_the_content(
+    client: TestClient, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Counted")
+    assert view(client, "blog", post["id"]).json() == {"counted": True}
+    assert view(client, "blog", post["id"]).json() == {"counted": False}
+    assert view(client, "blog", post["id"], n=1).json() == {"counted": True}
+    item = client.get(f"/v1/blog/posts/{post['id']}").json()
+    assert item["views"] == 2 and item["version"] == post["version"]
+    assert client.get("/v1/blog/posts").json()["items"][0]["views"] == 2
+    assert client.get(f"/v1/analytics/views/blog/{post['id']}").json() == {
+        "contentType": "blog",
+        "contentId": post["id"],
+        "views": 2,
+    }
+    assert client.get("/v1/analytics/views/total").json() == {"total": 2}
+
+
+def test_views_of_drafts_inactive_products_and_unknown_ids_are_404(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    from portfolio_api.content.collections import PROJECTS
+
+    draft = client.post(PROJECTS.path, json=content_payload(PROJECTS), headers=owner.headers).json()
+    client.post(
+        "/v1/products",
+        json={"id": "OFF", "name": "Old", "category": "x", "price": 1, "stock": 0, "active": False},
+        headers=owner.headers,
+    )
+    for content_type, content_id in (
+        ("project", draft["id"]),
+        ("product", "OFF"),
+        ("blog", "01NOSUCHTHING"),
+        ("certification", "nope"),
+    ):
+        assert view(client, content_type, content_id).status_code == 404, content_type
+        assert client.get(f"/v1/analytics/views/{content_type}/{content_id}").status_code == 404
+    assert client.get("/v1/analytics/views/total").json() == {"total": 0}
+    assert view(client, "video", "x").status_code == 400
+
+
+def test_product_views(client: TestClient, owner: SignedInUser) -> None:
+    client.post(
+        "/v1/products",
+        json={"id": "MUG", "name": "Mug", "category": "Merch", "price": 9.5, "stock": 3},
+        headers=owner.headers,
+    )
+    assert view(client, "product", "MUG").json() == {"counted": True}
+    product = client.get("/v1/products/MUG").json()
+    assert product["views"] == 1 and product["version"] == 1
+
+
+def test_top_content_follows_the_counts(
+    client: TestClient, owner: SignedInUser, published: Callable[..., dict[str, Any]]
+) -> None:
+    quiet, loud, middle = published("Quiet"), published("Loud"), published("Middle")
+    client.post(
+        "/v1/products",
+        json={"id": "MUG", "name": "Mug", "category": "Merch", "price": 9.5, "stock": 3},
+        headers=owner.headers,
+    )
+    for n in range(3):
+        view(client, "blog", loud["id"], n)
+    for n in range(2):
+        view(client, "blog", middle["id"], n)
+        view(client, "product", "MUG", n)
+    view(client, "blog", quiet["id"])
+    top = client.get("/v1/analytics/top", params={"limit": 3}).json()["items"]
+    assert [i["views"] for i in top] == [3, 2, 2]
+    assert top[0] == {"contentType": "blog", "contentId": loud["id"], "title": "Loud", "views": 3}
+    blog_only = client.get("/v1/analytics/top", params={"contentType": "blog"}).json()["items"]
+    assert [i["contentId"] for i in blog_only] == [loud["id"], middle["id"], quiet["id"]]
+    products = client.get("/v1/analytics/top", params={"contentType": "product"}).json()["items"]
+    assert products == [{"contentType": "product", "contentId": "MUG", "title": "Mug", "views": 2}]
+    # a renamed item keeps its place under its new title; an unpublished one leaves the list
+    client.patch(f"/v1/blog/posts/{loud['id']}", json={"title": "Louder"}, headers=owner.headers)
+    client.post(f"/v1/blog/posts/{middle['id']}/unpublish", headers=owner.headers)
+    again = client.get("/v1/analytics/top", params={"contentType": "blog"}).json()["items"]
+    assert [(i["title"], i["views"]) for i in again] == [("Louder", 3), ("Quiet", 1)]
+    assert client.get("/v1/analytics/top", params={"limit": 51}).status_code == 400
+
+
+def test_summary_is_the_owners_and_has_every_key(
+    client: TestClient,
+    owner: SignedInUser,
+    member: SignedInUser,
+    published: Callable[..., dict[str, Any]],
+) -> None:
+    post = published("Summarised")
+    track(client, browser(1), path="/blog", referrer="https://www.Google.com/search?q=x")
+    track(client, browser(2), path="/blog", referrer="http://news.example/item")
+    track(client, browser(3), path="/")
+    view(client, "blog", post["id"])
+    assert client.get("/v1/analytics/summary").status_code == 401
+    assert client.get("/v1/analytics/summary", headers=member.headers).status_code == 403
+    summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
+    assert summary["visitors"] == {"total": 3, "today": 3, "last7Days": 3, "last30Days": 3}
+    assert summary["views"] == {"total": 1, "last7Days": 1, "last30Days": 1}
+    assert summary["topContent"] == [
+        {"contentType": "blog", "contentId": post["id"], "title": "Summarised", "views": 1}
+    ]
+    assert summary["topPaths"] == [{"path": "/blog", "visitors": 2}, {"path": "/", "visitors": 1}]
+    assert summary["topReferrers"] == [
+        {"referrer": "news.example", "visitors": 1},
+        {"referrer": "www.google.com", "visitors": 1},
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"path": "no-slash"},
+        {"path": "/" + "x" * 512},
+        {"path": "/ok", "referrer": "ftp://x.example"},
+        {"path": "/ok", "referrer": "not a url"},
+        {"path": "/ok", "extra": 1},
+        {},
+    ],
+)
+def test_bad_track_bodies_are_400(client: TestClient, body: dict[str, Any]) -> None:
+    response = client.post("/v1/visitors/track", json=body, headers=browser())
+    assert response.status_code == 400
+
+
+def test_nothing_stored_holds_the_ip_or_user_agent(
+    client: TestClient, dynamodb: Any, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Private")
+    secret_agent = f"{BROWSER} unique-agent-7f3a9c"
+    headers = {"User-Agent": secret_agent}
+    client.post("/v1/visitors/track", json={"path": "/"}, headers=headers)
+    client.post(
+        "/v1/analytics/views",
+        json={"contentType": "blog", "contentId": post["id"]},
+        headers=headers,
+    )
+    items = dynamodb.scan(TableName="portfolio-test")["Items"]  # test inspection only
+    stored = str(items)
+    assert "unique-agent-7f3a9c" not in stored and "Chrome/140" not in stored
+    assert "testclient" not in stored  # TestClient's peer address
+    assert any(i["PK"]["S"].startswith("VISITED#") for i in items)
+
+
+@pytest.fixture
+def proxied(stack: Any, clock: Clock) -> Iterator[TestClient]:
+    settings = make_settings(stack, trusted_proxy_hops=1)
+    yield TestClient(create_app(settings, Container(settings, clock=clock)))
+
+
+def test_forwarded_for_is_used_only_when_hops_are_trusted(
+    client: TestClient, proxied: TestClient
+) -> None:
+    same_agent = browser(9)
+    assert track(client, {**same_agent, "X-Forwarded-For": "203.0.113.1"}) is True
+    assert track(client, {**same_agent, "X-Forwarded-For": "203.0.113.2"}) is False  # ignored
+    assert track(proxied, {**same_agent, "X-Forwarded-For": "198.51.100.1"}) is True
+    assert track(proxied, {**same_agent, "X-Forwarded-For": "198.51.100.2"}) is True
