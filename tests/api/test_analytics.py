@@ -353,3 +353,87 @@ def test_forwarded_for_is_used_only_when_hops_are_trusted(
     assert track(client, {**same_agent, "X-Forwarded-For": "203.0.113.2"}) is False  # ignored
     assert track(proxied, {**same_agent, "X-Forwarded-For": "198.51.100.1"}) is True
     assert track(proxied, {**same_agent, "X-Forwarded-For": "198.51.100.2"}) is True
+
+
+def test_conflicts_on_hot_counters_are_retried_not_lost(
+    app: FastAPI,
+    client: TestClient,
+    published: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from portfolio_api.repositories.base import Repository, TransactionCancelled
+
+    post = published("Hot")
+    real = Repository._transact
+    conflicts = [[None, "TransactionConflict", None], [None, None, "TransactionConflict"]]
+
+    def flaky(self: Any, actions: Any, **kwargs: Any) -> None:
+        if conflicts:
+            reasons = conflicts.pop(0)
+            raise TransactionCancelled([*reasons, *[None] * (len(actions) - len(reasons))])
+        real(self, actions, **kwargs)
+
+    monkeypatch.setattr(Repository, "_transact", flaky)
+    assert view(client, "blog", post["id"]).json() == {"counted": True}
+    assert client.get(f"/v1/analytics/views/blog/{post['id']}").json()["views"] == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/visitors/count",
+        "/v1/visitors/trends?period=daily&from=2026-11-01&to=2026-11-02",
+        "/v1/analytics/views/total",
+        "/v1/analytics/views/blog/01NOSUCHTHING",
+        "/v1/analytics/top",
+        "/v1/blog/categories",
+    ],
+)
+def test_public_reads_refuse_an_invalid_token(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"Authorization": "Bearer garbage"})
+    assert response.status_code == 401
+
+
+def test_paths_are_counted_without_query_and_at_any_length(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    long_path = "/" + "€" * 511
+    assert track(client, browser(1), path="/reset?email=a@b.example&token=s3cret#frag") is True
+    assert track(client, browser(2), path=long_path) is True
+    host = "a" * 60 + "." + "b" * 60 + ".example"
+    assert track(client, browser(3), path="/", referrer=f"https://{host}/x") is True
+    summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
+    paths = {p["path"] for p in summary["topPaths"]}
+    assert paths == {"/reset", long_path, "/"}
+    assert summary["topReferrers"] == [{"referrer": host, "visitors": 1}]
+
+
+def test_logs_never_hold_the_ip_or_user_agent(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from portfolio_api.core.logging import configure_logging
+
+    configure_logging("DEBUG")
+    capsys.readouterr()
+    client.post("/v1/visitors/track", json={"path": "/"}, headers={"User-Agent": "agent-4b1d"})
+    output = capsys.readouterr().out
+    assert '"path": "/v1/visitors/track"' in output  # the access line was written
+    assert "agent-4b1d" not in output and "testclient" not in output
+
+
+def test_list_entries_carry_views_too(
+    client: TestClient, owner: SignedInUser, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Listed")
+    view(client, "blog", post["id"])
+    owner_list = client.get("/v1/blog/posts", params={"status": "all"}, headers=owner.headers)
+    assert owner_list.json()["items"][0]["views"] == 1
+
+
+def test_strict_dates_and_client_field_names(client: TestClient) -> None:
+    stamp = client.get(
+        "/v1/visitors/trends", params={"period": "daily", "from": "1767225600", "to": "2026-01-02"}
+    )
+    assert stamp.status_code == 400 and stamp.json()["errors"][0]["field"] == "from"
+    bad_type = client.get("/v1/analytics/views/video/x")
+    assert bad_type.status_code == 400 and bad_type.json()["errors"][0]["field"] == "contentType"

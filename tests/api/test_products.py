@@ -20,18 +20,32 @@ def make(client: TestClient, owner: SignedInUser, **fields: Any) -> dict[str, An
     return dict(response.json())
 
 
-@pytest.mark.parametrize("price", ["19.99", "0.10", "0", "7", "1234567890.5", "9999999999.99"])
-def test_prices_come_back_exactly(client: TestClient, owner: SignedInUser, price: str) -> None:
+@pytest.mark.parametrize(
+    ("price", "shown"),
+    [
+        ("19.99", "19.99"),
+        ("0.10", "0.10"),
+        ("0.1", "0.10"),
+        ("0", "0.00"),
+        ("7", "7.00"),
+        ("1e2", "100.00"),
+        ("1234567890.5", "1234567890.50"),
+        ("9999999999.99", "9999999999.99"),
+    ],
+)
+def test_prices_come_back_exactly(
+    client: TestClient, owner: SignedInUser, price: str, shown: str
+) -> None:
     raw = '{"name": "Mug", "category": "Merch", "stock": 1, "price": ' + price + "}"
     created = client.post(
         "/v1/products", content=raw, headers={**owner.headers, "Content-Type": "application/json"}
     )
     assert created.status_code == 201, created.text
-    assert f'"price":{price}' in created.text
+    assert f'"price":{shown}' in created.text
     fetched = client.get(f"/v1/products/{created.json()['id']}")
-    assert f'"price":{price}' in fetched.text
+    assert f'"price":{shown}' in fetched.text
     listed = client.get("/v1/products")
-    assert f'"price":{price}' in listed.text
+    assert f'"price":{shown}' in listed.text
 
 
 @pytest.mark.parametrize(
@@ -139,7 +153,7 @@ def test_patch_moves_between_lists(client: TestClient, owner: SignedInUser) -> N
         headers=owner.headers,
     )
     assert updated.json()["version"] == 3 and updated.headers["etag"] == '"3"'
-    assert '"price":5.5' in updated.text
+    assert '"price":5.50' in updated.text
     assert client.get("/v1/products", params={"category": "books"}).json()["items"] == []
     assert [
         p["id"] for p in client.get("/v1/products", params={"category": "toys"}).json()["items"]
@@ -215,3 +229,19 @@ def test_delete(client: TestClient, owner: SignedInUser) -> None:
     assert client.delete("/v1/products/P1", headers=owner.headers).status_code == 204
     assert client.get("/v1/products/P1", headers=owner.headers).status_code == 404
     assert client.get("/v1/products").json()["items"] == []
+
+
+def test_stock_never_exceeds_its_cap(client: TestClient, owner: SignedInUser) -> None:
+    make(client, owner, id="BIG", stock=1_000_000_000)
+    response = client.post("/v1/products/BIG/stock", json={"delta": 1}, headers=owner.headers)
+    assert response.status_code == 409
+    assert client.get("/v1/products/BIG").json()["stock"] == 1_000_000_000
+
+
+@pytest.mark.parametrize("product_id", ["x" * 65, "ünïcode", "a b"])
+def test_ids_that_cannot_exist_are_404(
+    client: TestClient, owner: SignedInUser, product_id: str
+) -> None:
+    assert client.get(f"/v1/products/{product_id}").status_code == 404
+    patch = client.patch(f"/v1/products/{product_id}", json={"name": "x"}, headers=owner.headers)
+    assert patch.status_code == 404

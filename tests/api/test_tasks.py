@@ -163,6 +163,10 @@ def test_a_cursor_from_another_user_is_400(
         ({"title": "x", "tags": [f"t{n}" for n in range(11)]}, "tags"),
         ({"title": "x", "completedAt": "2026-12-01T09:00:00Z"}, "completedAt"),
         ({"title": "x", "due_date": "2026-12-01T09:00:00Z"}, "due_date"),
+        ({"title": "x", "dueDate": "9999-12-31T23:59:59-01:00"}, "dueDate"),
+        ({"title": "x", "dueDate": "0001-01-01T00:00:00+01:00"}, "dueDate"),
+        ({"title": "x", "dueDate": "0999-01-01T00:00:00Z"}, "dueDate"),
+        ({"title": "x", "dueDate": 1700000000}, "dueDate"),
     ],
 )
 def test_validation(
@@ -186,3 +190,13 @@ def test_idempotent_create(client: TestClient, member: SignedInUser) -> None:
     second = client.post("/v1/tasks", json={"title": "Once"}, headers=headers)
     assert first.json() == second.json()
     assert len(ids(client, member)) == 1
+
+
+def test_due_before_stays_strict_with_fractions(client: TestClient, member: SignedInUser) -> None:
+    task = make(client, member, dueDate="2026-12-15T17:00:00Z")
+    assert ids(client, member, dueBefore="2026-12-15T17:00:00.5Z") == [task["id"]]
+    assert ids(client, member, dueBefore="2026-12-15T17:00:00Z") == []
+    bad = client.get(
+        "/v1/tasks", params={"dueBefore": "9999-12-31T23:59:59-01:00"}, headers=member.headers
+    )
+    assert bad.status_code == 400

@@ -23,14 +23,12 @@ def test_field_names_read_as_the_client_wrote_them(
     assert field_name(location) == expected
 
 
-@pytest.mark.parametrize(
-    ("header", "version"), [(None, None), ("*", None), ('"3"', 3), ('W/"7"', 7), ("12", 12)]
-)
+@pytest.mark.parametrize(("header", "version"), [(None, None), ("*", None), ('"3"', 3), ("12", 12)])
 def test_if_match_names_a_version(header: str | None, version: int | None) -> None:
     assert parse_if_match(header) == version
 
 
-@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1", "2"'])
+@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1", "2"', 'W/"7"'])
 def test_if_match_junk_never_matches(header: str) -> None:
     with pytest.raises(PreconditionFailed):
         parse_if_match(header)

@@ -8,8 +8,8 @@ A request with no user agent at all is treated as a bot too: browsers always sen
 import re
 
 BOT_TOKENS: tuple[str, ...] = (
-    # generic words
-    "bot", "crawl", "spider", "slurp", "scrap", "fetch", "preview", "archiver", "indexer",
+    # generic words ("bot" itself is matched as a word, below, so CUBOT phones are browsers)
+    "crawl", "spider", "slurp", "scrap", "fetch", "preview", "archiver", "indexer",
     "monitor", "checker", "validator", "scan", "probe",
     # search engines and AI crawlers
     "googlebot", "bingbot", "yandex", "baiduspider", "duckduckbot", "applebot", "petalbot",
@@ -19,7 +19,7 @@ BOT_TOKENS: tuple[str, ...] = (
     "ahrefs", "semrush", "mj12bot", "dotbot", "rogerbot", "screaming frog", "serpstat",
     # social previews and messengers
     "facebookexternalhit", "facebookcatalog", "twitterbot", "linkedinbot", "slackbot",
-    "discordbot", "telegrambot", "whatsapp", "skypeuripreview", "pinterest", "redditbot",
+    "discordbot", "telegrambot", "whatsapp", "skypeuripreview", "pinterestbot", "redditbot",
     "embedly", "quora link preview", "vkshare", "mastodon",
     # uptime and performance monitors
     "pingdom", "uptimerobot", "statuscake", "site24x7", "newrelicpinger", "datadog",
@@ -31,7 +31,9 @@ BOT_TOKENS: tuple[str, ...] = (
     "insomnia", "httpie",
 )  # fmt: skip
 
-_BOT = re.compile("|".join(re.escape(token) for token in BOT_TOKENS))
+# `…bot/1.0`, `…bot-…`, `…bot;`, `…bot)` or the word `bot`: how crawlers name themselves.
+_BOT_WORD = r"bot[/\-_;)]|\bbot\b|bot$"
+_BOT = re.compile("|".join([_BOT_WORD, *(re.escape(token) for token in BOT_TOKENS)]))
 
 
 def is_bot(user_agent: str | None) -> bool:

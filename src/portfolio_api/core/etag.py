@@ -15,8 +15,8 @@ def parse_if_match(header: str | None) -> int | None:
     if header is None or header.strip() == "*":
         return None
     value = header.strip()
-    if value.startswith("W/"):
-        value = value[2:]
+    if value.startswith("W/"):  # If-Match compares strongly: a weak tag never matches
+        raise PreconditionFailed("If-Match needs a strong ETag.")
     value = value.strip('"')
     if not (value.isascii() and value.isdigit() and len(value) <= MAX_VERSION_DIGITS):
         raise PreconditionFailed("If-Match does not name a version of this resource.")

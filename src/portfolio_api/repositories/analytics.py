@@ -8,12 +8,13 @@ a hot counter are retried, so no increment is lost.
 
 import random
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from portfolio_api.core.errors import ServiceUnavailable
+from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
 from portfolio_api.db import keys
 from portfolio_api.repositories.base import ConditionFailed, Item, Repository, TransactionCancelled
 
@@ -21,6 +22,7 @@ ENTITY_SALT = "DailySalt"
 ENTITY_MARKER = "DedupMarker"
 ENTITY_COUNTER = "Counter"
 CONFLICT_ATTEMPTS = 8
+MAX_LABELLED = 2000
 
 
 class AlreadyCounted(Exception):
@@ -42,15 +44,32 @@ class ViewTarget:
     extra_keys: tuple[keys.Key, ...] = ()  # also ADD views here (a list entry)
 
 
-def _add(key: keys.Key, amount: int = 1, attribute: str = "count") -> dict[str, Any]:
+def _add(
+    key: keys.Key, amount: int = 1, attribute: str = "count", label: str | None = None
+) -> dict[str, Any]:
+    update = "ADD #n :amount SET #entity = :entity"
+    names = {"#n": attribute, "#entity": keys.ENTITY}
+    values: dict[str, Any] = {":amount": amount, ":entity": ENTITY_COUNTER}
+    if label is not None:
+        update += ", #label = :label"
+        names["#label"] = "label"
+        values[":label"] = label
     return {
         "Update": {
             "Key": key,
-            "UpdateExpression": "ADD #n :amount SET #entity = :entity",
-            "ExpressionAttributeNames": {"#n": attribute, "#entity": keys.ENTITY},
-            "ExpressionAttributeValues": {":amount": amount, ":entity": ENTITY_COUNTER},
+            "UpdateExpression": update,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A counter keyed by a digest, holding the text it counts (a path, a host) as `label`."""
+
+    key: keys.Key
+    label: str
 
 
 def _marker(key: keys.Key, expires_at: int) -> dict[str, Any]:
@@ -88,10 +107,13 @@ class AnalyticsRepository(Repository):
         *,
         marker: keys.Key,
         expires_at: int,
-        counters: Sequence[keys.Key],
+        counters: Sequence[keys.Key | Labelled],
     ) -> None:
         """Count a visit once: marker plus ADD on each counter, in one transaction."""
-        actions = [_marker(marker, expires_at), *(_add(key) for key in counters)]
+        actions = [
+            _marker(marker, expires_at),
+            *(_add(c.key, label=c.label) if isinstance(c, Labelled) else _add(c) for c in counters),
+        ]
         self._transact_counting(actions, target_position=None)
 
     def count_view(
@@ -136,18 +158,27 @@ class AnalyticsRepository(Repository):
     def _transact_counting(
         self, actions: list[dict[str, Any]], target_position: int | None
     ) -> None:
+        """Run a counting transaction; conflicts on hot counters are retried, never dropped.
+
+        A client token makes botocore's own retry of a transaction that did commit (its answer
+        lost on the way) succeed again instead of reading as a repeat.
+        """
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
-                self._transact(actions)
+                self._transact(actions, client_token=uuid.uuid4().hex)
                 return
             except TransactionCancelled as cancelled:
                 reasons = cancelled.reasons
-                if target_position is not None and reasons[target_position] is not None:
+                failed = "ConditionalCheckFailed"
+                if target_position is not None and reasons[target_position] == failed:
                     raise NotCountable from None
-                if reasons and reasons[0] == "ConditionalCheckFailed":
+                if reasons and reasons[0] == failed:
                     raise AlreadyCounted from None
-                # TransactionConflict on a hot counter: back off with jitter and try again.
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                if "ValidationError" in reasons:
+                    raise ValidationFailed("The request could not be counted as given.") from None
+            # Another transaction holds a hot counter (TransactionConflict), or throttling: back
+            # off with jitter and try again; the cancelled attempt wrote nothing.
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise ServiceUnavailable("Too many concurrent requests; try again.", 1)
 
     def read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
@@ -171,11 +202,15 @@ class AnalyticsRepository(Repository):
         return {str(item[keys.SK]): int(item.get("count", 0)) for item in page.items}
 
     def counters_of(self, series: str) -> dict[str, int]:
-        """Every counter of a series (one day's paths or referrers), in one Query."""
+        """The labelled counters of a series (one day's paths or referrers), in one Query.
+
+        Reads at most `MAX_LABELLED` of them, so a day flooded with made-up paths cannot make
+        the summary slow.
+        """
         page = self._query_page(
-            keys.counter_series(series), index=None, limit=10_000, start_key=None
+            keys.counter_series(series), index=None, limit=MAX_LABELLED, start_key=None
         )
-        return {str(item[keys.SK]): int(item.get("count", 0)) for item in page.items}
+        return {str(i.get("label", i[keys.SK])): int(i.get("count", 0)) for i in page.items}
 
     def top(self, scope: str, limit: int) -> list[Item]:
         """The most viewed items of a top list, most viewed first, in one Query."""

@@ -13,6 +13,7 @@ mapper, so services only ever see the domain errors of `core/errors.py` and `Con
 """
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -99,6 +100,23 @@ class Page:
     next_key: dict[str, str] | None
 
 
+def _expression_arguments(
+    condition: str | None,
+    names: Mapping[str, str] | None,
+    values: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """A write's condition, names and values; a failed condition returns the item (`ALL_OLD`)."""
+    arguments: dict[str, Any] = {}
+    if condition:
+        arguments["ConditionExpression"] = condition
+        arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    if names:
+        arguments["ExpressionAttributeNames"] = dict(names)
+    if values:
+        arguments["ExpressionAttributeValues"] = {k: serialize_value(v) for k, v in values.items()}
+    return arguments
+
+
 class Repository:
     """Shared verbs over the one table; subclasses add the item types they own."""
 
@@ -125,15 +143,7 @@ class Repository:
         values: Mapping[str, Any] | None = None,
     ) -> None:
         arguments: dict[str, Any] = {"TableName": self._table, "Item": serialize(item)}
-        if condition:
-            arguments["ConditionExpression"] = condition
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        if names:
-            arguments["ExpressionAttributeNames"] = dict(names)
-        if values:
-            arguments["ExpressionAttributeValues"] = {
-                k: serialize_value(v) for k, v in values.items()
-            }
+        arguments |= _expression_arguments(condition, names, values)
         try:
             self._client.put_item(**arguments)
         except (ClientError, BotoCoreError) as exc:
@@ -155,15 +165,7 @@ class Repository:
             "UpdateExpression": update,
             "ReturnValues": "ALL_NEW",
         }
-        if values:
-            arguments["ExpressionAttributeValues"] = {
-                k: serialize_value(v) for k, v in values.items()
-            }
-        if names:
-            arguments["ExpressionAttributeNames"] = dict(names)
-        if condition:
-            arguments["ConditionExpression"] = condition
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        arguments |= _expression_arguments(condition, names, values)
         try:
             response = self._client.update_item(**arguments)
         except (ClientError, BotoCoreError) as exc:
@@ -184,15 +186,7 @@ class Repository:
             "Key": serialize(key),
             "ReturnValues": "ALL_OLD",
         }
-        if condition:
-            arguments["ConditionExpression"] = condition
-            arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        if names:
-            arguments["ExpressionAttributeNames"] = dict(names)
-        if values:
-            arguments["ExpressionAttributeValues"] = {
-                k: serialize_value(v) for k, v in values.items()
-            }
+        arguments |= _expression_arguments(condition, names, values)
         try:
             response = self._client.delete_item(**arguments)
         except (ClientError, BotoCoreError) as exc:
@@ -275,17 +269,24 @@ class Repository:
                 deserialize(raw) for raw in response.get("Responses", {}).get(self._table, [])
             ]
             request = dict(response.get("UnprocessedKeys") or {})
+            if request:
+                time.sleep(0.05)  # DynamoDB asks for back-off before the rest
         return found
 
-    def _transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
+    def _transact(
+        self, actions: Sequence[Mapping[str, Any]], *, client_token: str | None = None
+    ) -> None:
         """All-or-nothing writes; each action is `{"Put"|"Update"|"Delete"|"ConditionCheck": …}`.
 
         Actions name no table and hold plain Python values; this fills in the table and serialises.
         """
+        arguments: dict[str, Any] = {
+            "TransactItems": [self._transact_action(action) for action in actions]
+        }
+        if client_token:
+            arguments["ClientRequestToken"] = client_token
         try:
-            self._client.transact_write_items(
-                TransactItems=[self._transact_action(action) for action in actions]  # type: ignore[misc]
-            )
+            self._client.transact_write_items(**arguments)
         except (ClientError, BotoCoreError) as exc:
             self._raise_mapped(exc)
 

@@ -17,6 +17,8 @@ from portfolio_api.repositories.base import (
 )
 
 ENTITY_PRODUCT = "Product"
+MAX_STOCK = 1_000_000_000
+CONFLICT_ATTEMPTS = 3
 # Keys, and what only their own atomic updates change: stock (adjustments) and views (counting).
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK, "stock", "views"})
 
@@ -62,17 +64,22 @@ class ProductRepository(Repository):
         """
         skip = _NOT_WRITTEN - {"stock"} if set_stock else _NOT_WRITTEN
         update, names, values = state_update(stored_product(old), stored_product(new), skip=skip)
-        action = {
-            "Update": {
-                "Key": keys.product(str(old["id"])),
+        key = keys.product(str(old["id"]))
+        values = {**values, ":read_version": old[keys.VERSION]}
+        # Invariant: nothing changed since the read the new state was computed from.
+        condition = "#version = :read_version"
+        top = _top_actions(old, new)
+        if top:
+            update_action = {
+                "Key": key,
                 "UpdateExpression": update,
-                # Invariant: nothing changed since the read the new state was computed from.
-                "ConditionExpression": "#version = :read_version",
+                "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": {**values, ":read_version": old[keys.VERSION]},
+                "ExpressionAttributeValues": values,
             }
-        }
-        self._write([action, *_top_actions(old, new)])
+            self._write([{"Update": update_action}, *top])
+        else:  # one conditional update: no transaction to collide with stock adjustments
+            self._update(key, update=update, names=names, values=values, condition=condition)
         result = {**old, **new}
         if not set_stock:
             result["stock"] = old["stock"]
@@ -85,8 +92,14 @@ class ProductRepository(Repository):
             keys.product(product_id),
             update="SET #stock = #stock + :delta, #version = #version + :one, updatedAt = :now",
             names={"#stock": "stock", "#version": keys.VERSION},
-            values={":delta": delta, ":one": 1, ":now": now, ":needed": max(0, -delta)},
-            condition="attribute_exists(PK) AND #stock >= :needed",
+            values={
+                ":delta": delta,
+                ":one": 1,
+                ":now": now,
+                ":needed": max(0, -delta),
+                ":room": MAX_STOCK - max(0, delta),
+            },
+            condition="attribute_exists(PK) AND #stock >= :needed AND #stock <= :room",
         )
         return state_of(stored)
 
@@ -106,13 +119,22 @@ class ProductRepository(Repository):
         self._write([{"Delete": delete}, *top_counter_actions("product", product_id, None, False)])
 
     def _write(self, actions: list[dict[str, Any]]) -> None:
-        """One transaction; the product's own condition failing is a `ConditionFailed`."""
-        try:
-            self._transact(actions)
-        except TransactionCancelled as cancelled:
-            if cancelled.reasons and cancelled.reasons[0] == "ConditionalCheckFailed":
-                raise ConditionFailed(cancelled.items[0]) from None
-            raise ServiceUnavailable("The catalog is busy; try again shortly.", 1) from None
+        """One transaction; the product's own condition failing is a `ConditionFailed`.
+
+        A conflict with a concurrent write (a stock adjustment, a view) is tried again: the
+        conditions still guard the product's version.
+        """
+        for _ in range(CONFLICT_ATTEMPTS):
+            try:
+                self._transact(actions)
+                return
+            except TransactionCancelled as cancelled:
+                reasons = cancelled.reasons
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    raise ConditionFailed(cancelled.items[0]) from None
+                if "TransactionConflict" not in reasons:
+                    break
+        raise ServiceUnavailable("The catalog is busy; try again shortly.", 1)
 
     def list_products(
         self,

@@ -1,10 +1,11 @@
 """Bodies and queries of the analytics routes."""
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from portfolio_api.schemas.common import ApiModel, ApiRequest
 
@@ -47,10 +48,19 @@ class VisitorCount(ApiModel):
     today: int
 
 
+def _calendar_date(value: object) -> object:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+
+
 class TrendsQuery(ApiRequest):
     period: Literal["daily", "monthly"]
-    from_: date = Field(alias="from")
-    to: date
+    from_: CalendarDate = Field(alias="from")
+    to: CalendarDate
 
 
 class TrendPoint(ApiModel):

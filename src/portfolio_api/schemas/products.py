@@ -3,36 +3,54 @@
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
 from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl, partial_model
 from portfolio_api.schemas.currencies import Currency
 
-MAX_PRICE_DIGITS = 12  # up to 9 999 999 999.99
+CENT = Decimal("0.01")
+MAX_PRICE = Decimal("9999999999.99")
 
 
-def _json_number(value: Any) -> Any:
-    """A price is a JSON number: strings and booleans are refused, integers are exact already."""
-    if isinstance(value, bool | str):
+def cents(value: Decimal) -> Decimal:
+    """A price with exactly two decimals (DynamoDB keeps `0.10` as `0.1`; this puts it back)."""
+    return value.quantize(CENT)
+
+
+def _price(value: Any) -> Decimal:
+    """A JSON number, at least 0, at most 2 decimals and 12 digits: kept exact, never a float."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise ValueError("must be a JSON number")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):  # only when a caller bypasses the exact JSON parser
-        return Decimal(repr(value))
-    return value
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise ValueError("must be a finite number")
+    exponent = number.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and exponent < -2
+        and number != number.quantize(CENT, rounding="ROUND_DOWN")
+    ):
+        raise ValueError("must have at most 2 decimals")
+    if number < 0:
+        raise ValueError("must be at least 0")
+    if number > MAX_PRICE:
+        raise ValueError(f"must be at most {MAX_PRICE}")
+    return cents(number)
 
 
 Price = Annotated[
     Decimal,
-    BeforeValidator(_json_number),
-    Field(
-        ge=0,
-        max_digits=MAX_PRICE_DIGITS,
-        decimal_places=2,
-        allow_inf_nan=False,
-        description="A JSON number with at most 2 decimals, kept exact.",
-        examples=[19.99],
+    PlainValidator(_price),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 9999999999.99,
+            "multipleOf": 0.01,
+            "description": "A JSON number with at most 2 decimals, kept exact.",
+            "examples": [19.99],
+        }
     ),
 ]
 ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["PROD001"])]

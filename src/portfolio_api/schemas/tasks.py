@@ -1,8 +1,16 @@
 """Bodies and queries of `/v1/tasks`."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
 
 from portfolio_api.core.clock import iso_z
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
@@ -13,10 +21,32 @@ TaskStatus = Literal["pending", "completed"]
 Priority = Literal["low", "medium", "high"]
 
 
+MIN_YEAR, MAX_YEAR = 1000, 9998  # four-digit years in UTC, so stored instants sort as text
+
+
+def _iso_text(value: object) -> object:
+    """Instants are ISO 8601 text: a bare number is not read as a Unix timestamp."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 instant with a time zone")
+    return value
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise ValueError(f"must fall between the years {MIN_YEAR} and {MAX_YEAR}")
+    return utc
+
+
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_in_utc),
     PlainSerializer(iso_z, return_type=str),
-    Field(description="ISO 8601 with a time zone; stored and answered as UTC with `Z`."),
+    Field(description="ISO 8601 with a time zone; stored to the second, answered in UTC with `Z`."),
 ]
 
 

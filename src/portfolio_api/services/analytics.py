@@ -21,6 +21,7 @@ from portfolio_api.db import keys
 from portfolio_api.repositories.analytics import (
     AlreadyCounted,
     AnalyticsRepository,
+    Labelled,
     NotCountable,
     ViewTarget,
 )
@@ -70,19 +71,20 @@ class AnalyticsService:
             return False
         now = self._clock()
         day, month = _day(now), now.strftime("%Y-%m")
-        counters = [
+        page = urlsplit(path).path or "/"  # no query or fragment: they may hold tokens
+        counters: list[keys.Key | Labelled] = [
             keys.counter("visitors", "TOTAL"),
             keys.counter("visitors#daily", day),
             keys.counter("visitors#monthly", month),
-            keys.counter(f"paths#{day}", path),
+            Labelled(keys.counter(f"paths#{day}", _digest(page)), page),
         ]
         host = _host(referrer)
         if host:
-            counters.append(keys.counter(f"referrers#{day}", host))
+            counters.append(Labelled(keys.counter(f"referrers#{day}", _digest(host)), host))
         try:
             self._repository.count_visit(
-                marker=keys.visit_marker(day, self._hash(visitor, day)),
-                expires_at=_end_of_next_day(now),
+                marker=keys.visit_marker(day, self._hash(day, visitor, "visit")),
+                expires_at=_end_of_day(now),
                 counters=counters,
             )
         except AlreadyCounted:
@@ -100,8 +102,13 @@ class AnalyticsService:
         day = _day(now)
         try:
             self._repository.count_view(
-                marker=keys.view_marker(day, content_type, content_id, self._hash(visitor, day)),
-                expires_at=_end_of_next_day(now),
+                marker=keys.view_marker(
+                    day,
+                    content_type,
+                    content_id,
+                    self._hash(day, visitor, f"view\n{content_type}\n{content_id}"),
+                ),
+                expires_at=_end_of_day(now),
                 target=target,
                 counters=[
                     keys.counter("views", "TOTAL"),
@@ -220,14 +227,16 @@ class AnalyticsService:
             return True
         return bool(self._rules.skip_owner and visitor.principal and visitor.principal.is_owner)
 
-    def _hash(self, visitor: Visitor, day: str) -> str:
+    def _hash(self, day: str, visitor: Visitor, purpose: str) -> str:
+        """One-way and per purpose: a visit marker and a view marker of the same visitor share
+        nothing, so markers cannot be joined into a browsing trail."""
         salt = self._salts.get(day)
         if salt is None:
             salt = self._repository.claim_salt(
-                day, secrets.token_hex(32), _end_of_next_day(self._clock())
+                day, secrets.token_hex(32), _end_of_day(self._clock())
             )
             self._salts = {day: salt}  # yesterday's salt is dropped from memory as well
-        material = f"{salt}\n{visitor.ip}\n{visitor.user_agent or ''}".encode()
+        material = f"{salt}\n{purpose}\n{visitor.ip}\n{visitor.user_agent or ''}".encode()
         return hashlib.sha256(material).hexdigest()[:32]
 
     @staticmethod
@@ -251,7 +260,10 @@ def _target(content_type: str, content_id: str) -> ViewTarget:
         condition="attribute_exists(PK) AND #status = :published",
         values={":published": "published"},
         names={"#status": "status"},
-        extra_keys=(keys.content_list_entry(content_type, content_id, "status"),),
+        extra_keys=(
+            keys.content_list_entry(content_type, content_id, "status"),
+            keys.content_list_entry(content_type, content_id, "all"),
+        ),
     )
 
 
@@ -272,10 +284,15 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(UTC).date().isoformat()
 
 
-def _end_of_next_day(moment: datetime) -> int:
-    """Markers and salts expire after their day (TTL), with a day's grace for late requests."""
+def _end_of_day(moment: datetime) -> int:
+    """Salts and markers expire with their UTC day (TTL removes them soon after)."""
     start = datetime.combine(moment.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
-    return int((start + timedelta(days=2)).timestamp())
+    return int((start + timedelta(days=1)).timestamp())
+
+
+def _digest(text: str) -> str:
+    """A short, fixed-size key for free text (paths, hosts), which may exceed key limits."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _add_months(start: date, months: int) -> str:

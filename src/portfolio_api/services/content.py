@@ -29,7 +29,7 @@ from portfolio_api.repositories.content import (
     StaleWrite,
 )
 from portfolio_api.schemas.common import ApiModel
-from portfolio_api.services.optimistic import WRITE_ATTEMPTS, change_versioned
+from portfolio_api.services.optimistic import WRITE_ATTEMPTS, change_versioned, changed
 
 DRAFT = "draft"
 DERIVED_SLUG_ATTEMPTS = 10
@@ -168,7 +168,7 @@ class ContentService:
                 raise _null_error(nulled)
             self._validate_merged(spec, merged)
             merged.update(spec.on_write(merged))
-            if all(old.get(k) == v for k, v in changes.items()):
+            if not changed(old, changes):
                 return None
             now = iso_z(self._clock())
             if merged["status"] == PUBLISHED and not merged.get("publishedAt"):

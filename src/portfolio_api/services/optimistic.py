@@ -5,10 +5,12 @@ must equal the version read, and a write that loses a race is a 412 for that cli
 `If-Match` the change is computed again from a fresh read, a few times at most.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
-from portfolio_api.core.errors import ApiError, Conflict, PreconditionFailed
+from portfolio_api.core.errors import ApiError, Conflict, PreconditionFailed, ValidationFailed
 from portfolio_api.repositories.base import Item
+from portfolio_api.schemas.common import ApiRequest
 
 WRITE_ATTEMPTS = 3
 
@@ -45,3 +47,24 @@ def change_versioned[Result](
             if expected_version is not None:
                 raise stale() from None
     raise Conflict("The resource is changing; try again.")
+
+
+def patch_changes(
+    patch: ApiRequest, not_nullable: Collection[str], *, json_mode: bool = True
+) -> dict[str, Any]:
+    """The fields a PATCH sent, by wire name; nulls where a field cannot be cleared are a 400."""
+    changes = patch.model_dump(
+        mode="json" if json_mode else "python", by_alias=True, exclude_unset=True
+    )
+    nulled = [k for k in not_nullable if k in changes and changes[k] is None]
+    if nulled:
+        raise ValidationFailed(
+            "These fields cannot be null.",
+            errors=[{"field": k, "message": "may not be null"} for k in nulled],
+        )
+    return changes
+
+
+def changed(old: Item, changes: dict[str, Any]) -> bool:
+    """Whether applying `changes` would alter the item at all."""
+    return any(old.get(k) != v for k, v in changes.items())

@@ -1,5 +1,7 @@
 """The catalog: the owner's products, public while active; stock changes atomically."""
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from portfolio_api.core.clock import Clock, iso_z
@@ -8,17 +10,17 @@ from portfolio_api.core.errors import (
     Forbidden,
     NotFound,
     Unauthorized,
-    ValidationFailed,
 )
 from portfolio_api.core.ids import new_id
 from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
 from portfolio_api.repositories.base import ConditionFailed, Item
-from portfolio_api.repositories.products import ProductRepository
+from portfolio_api.repositories.products import MAX_STOCK, ProductRepository
 from portfolio_api.schemas.common import ApiRequest
-from portfolio_api.schemas.products import Product, ProductCreate, ProductFilters
-from portfolio_api.services.optimistic import change_versioned, stale
+from portfolio_api.schemas.products import Product, ProductCreate, ProductFilters, cents
+from portfolio_api.services.optimistic import change_versioned, changed, patch_changes, stale
 
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # ids that cannot exist are 404 before any call
 _FIELDS = tuple(info.alias or name for name, info in Product.model_fields.items())
 _NOT_NULLABLE = ("name", "category", "price", "currency", "stock", "active")
 
@@ -58,29 +60,23 @@ class ProductService:
 
     def get(self, product_id: str, principal: Principal | None) -> View:
         """The product; an inactive one is the owner's alone."""
-        item = self._repository.get(product_id)
+        item = self._repository.get(_checked(product_id))
         if item is None or (not item["active"] and not (principal and principal.is_owner)):
             raise _missing()
         return view(item)
 
     def update(self, product_id: str, patch: ApiRequest, expected_version: int | None) -> View:
         """Apply the fields sent (stock included, as a plain set), guarded by `If-Match`."""
-        changes = patch.model_dump(by_alias=True, exclude_unset=True)
-        nulled = [k for k in _NOT_NULLABLE if k in changes and changes[k] is None]
-        if nulled:
-            raise ValidationFailed(
-                "These fields cannot be null.",
-                errors=[{"field": k, "message": "may not be null"} for k in nulled],
-            )
+        changes = patch_changes(patch, _NOT_NULLABLE, json_mode=False)
 
         def change(old: Item) -> Item | None:
-            if all(old.get(k) == v for k, v in changes.items()):
+            if not changed(old, changes):
                 return None
             now = iso_z(self._clock())
             return {**old, **changes, "updatedAt": now, "version": old["version"] + 1}
 
         return change_versioned(
-            read=lambda: self._repository.get(product_id, consistent=True),
+            read=lambda: self._repository.get(_checked(product_id), consistent=True),
             change=change,
             write=lambda old, new: view(
                 self._repository.replace(old, new or old, set_stock="stock" in changes)
@@ -94,15 +90,17 @@ class ProductService:
     def adjust_stock(self, product_id: str, delta: int) -> View:
         """Add `delta` atomically; below zero is `insufficient_stock` and changes nothing."""
         if delta == 0:
-            item = self._repository.get(product_id)
+            item = self._repository.get(_checked(product_id))
             if item is None:
                 raise _missing()
             return view(item)
         try:
-            item = self._repository.adjust_stock(product_id, delta, iso_z(self._clock()))
+            item = self._repository.adjust_stock(_checked(product_id), delta, iso_z(self._clock()))
         except ConditionFailed as failed:
             if failed.old_item is None:
                 raise _missing() from None
+            if delta > 0:
+                raise Conflict(f"Stock cannot exceed {MAX_STOCK}.") from None
             raise InsufficientStock(
                 f"Only {failed.old_item['stock']} in stock; cannot remove {-delta}."
             ) from None
@@ -111,7 +109,7 @@ class ProductService:
     def delete(self, product_id: str, expected_version: int | None) -> None:
         """Remove the product, guarded by `If-Match` when given."""
         try:
-            self._repository.delete(product_id, expected_version)
+            self._repository.delete(_checked(product_id), expected_version)
         except ConditionFailed as failed:
             if failed.old_item is None:
                 raise _missing() from None
@@ -139,8 +137,17 @@ class ProductService:
 
 
 def view(item: Item) -> View:
-    """The wire form of a product (the price stays a `Decimal` to be printed exactly)."""
-    return {name: item.get(name) for name in _FIELDS}
+    """The wire form of a product: the price an exact `Decimal` with its two decimals."""
+    product = {name: item.get(name) for name in _FIELDS}
+    product["price"] = cents(Decimal(str(product["price"])))
+    return product
+
+
+def _checked(product_id: str) -> str:
+    """The id, if it could name a product at all; anything else is simply not found."""
+    if not _ID.match(product_id):
+        raise _missing()
+    return product_id
 
 
 def _missing() -> NotFound:

@@ -1,5 +1,7 @@
 """Each user's own tasks: every operation is keyed by the caller, never by a check after a read."""
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -13,9 +15,10 @@ from portfolio_api.repositories.base import ConditionFailed, Item, Page
 from portfolio_api.repositories.tasks import TaskRepository
 from portfolio_api.schemas.common import ApiRequest
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters
-from portfolio_api.services.optimistic import change_versioned, stale
+from portfolio_api.services.optimistic import change_versioned, changed, patch_changes, stale
 
 COMPLETED = "completed"
+_ID = re.compile(r"^[0-9A-Z]{26}$")
 _FIELDS = tuple(info.alias or name for name, info in Task.model_fields.items())
 _NOT_NULLABLE = ("title", "status", "priority", "tags")
 
@@ -46,7 +49,7 @@ class TaskService:
 
     def get(self, user: Principal, task_id: str) -> View:
         """The caller's task; anyone else's id is simply not found."""
-        item = self._repository.get(user.sub, task_id)
+        item = self._repository.get(user.sub, _checked(task_id))
         if item is None:
             raise _missing()
         return view(item)
@@ -55,16 +58,10 @@ class TaskService:
         self, user: Principal, task_id: str, patch: ApiRequest, expected_version: int | None
     ) -> View:
         """Apply the fields sent; `completedAt` follows the status."""
-        changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        nulled = [k for k in _NOT_NULLABLE if k in changes and changes[k] is None]
-        if nulled:
-            raise ValidationFailed(
-                "These fields cannot be null.",
-                errors=[{"field": k, "message": "may not be null"} for k in nulled],
-            )
+        changes = patch_changes(patch, _NOT_NULLABLE)
 
         def change(old: Item) -> Item | None:
-            if all(old.get(k) == v for k, v in changes.items()):
+            if not changed(old, changes):
                 return None
             now = iso_z(self._clock())
             new = {**old, **changes, "updatedAt": now, "version": old["version"] + 1}
@@ -75,7 +72,7 @@ class TaskService:
             return new
 
         return change_versioned(
-            read=lambda: self._repository.get(user.sub, task_id, consistent=True),
+            read=lambda: self._repository.get(user.sub, _checked(task_id), consistent=True),
             change=change,
             write=lambda old, new: view(self._repository.replace(user.sub, old, new or old)),
             unchanged=view,
@@ -87,7 +84,7 @@ class TaskService:
     def delete(self, user: Principal, task_id: str, expected_version: int | None) -> None:
         """Remove the caller's task, guarded by `If-Match` when given."""
         try:
-            self._repository.delete(user.sub, task_id, expected_version)
+            self._repository.delete(user.sub, _checked(task_id), expected_version)
         except ConditionFailed as failed:
             if failed.old_item is None:
                 raise _missing() from None
@@ -101,7 +98,9 @@ class TaskService:
                 "Use one filter at a time.",
                 errors=[{"field": to_camel(n), "message": "one filter at a time"} for n in chosen],
             )
-        scope = f"tasks|{user.sub}|{chosen and (chosen[0], getattr(filters, chosen[0]))}"
+        value = getattr(filters, chosen[0]) if chosen else None
+        shown = _bound(value) if isinstance(value, datetime) else value
+        scope = f"tasks|{user.sub}|{chosen[0] if chosen else ''}|{shown}"
         start = self._cursors.decode(scope, filters.cursor)
         page: Page
         if filters.status:
@@ -111,7 +110,7 @@ class TaskService:
                 user.sub, filters.priority, filters.limit, start
             )
         elif filters.due_before:
-            bound = iso_z(filters.due_before)
+            bound = _bound(filters.due_before)
             page = self._repository.list_due_before(user.sub, bound, filters.limit, start)
         else:
             page = self._repository.list_recent(user.sub, filters.limit, start)
@@ -124,6 +123,19 @@ class TaskService:
 def view(item: Item) -> View:
     """The wire form of a task."""
     return {name: item.get(name, [] if name == "tags" else None) for name in _FIELDS}
+
+
+def _bound(moment: datetime) -> str:
+    """A strict upper bound on second-precision due dates: a fraction rounds up."""
+    whole = moment.replace(microsecond=0)
+    return iso_z(whole + timedelta(seconds=1) if moment.microsecond else whole)
+
+
+def _checked(task_id: str) -> str:
+    """The id, if it could name a task at all (ids are 26-character ULIDs)."""
+    if not _ID.match(task_id):
+        raise _missing()
+    return task_id
 
 
 def _missing() -> NotFound:

@@ -2,10 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from portfolio_api.analytics.client_ip import client_ip
-from portfolio_api.api.deps import OWNER_ONLY, ContainerDep, OptionalUser
+from portfolio_api.api.deps import (
+    OWNER_ONLY,
+    TOKEN_CHECKED_IF_PRESENT,
+    ContainerDep,
+    OptionalUser,
+)
 from portfolio_api.api.responses import problems
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
 from portfolio_api.schemas.analytics import (
@@ -59,13 +64,23 @@ async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) ->
     return ExactJSONResponse({"counted": analytics.track(who, body.path, body.referrer)})
 
 
-@router.get("/v1/visitors/count", response_model=VisitorCount)
+@router.get(
+    "/v1/visitors/count",
+    response_model=VisitorCount,
+    responses=problems(401),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def visitor_count(analytics: AnalyticsDep) -> ExactJSONResponse:
     """All-time and today's visitors."""
     return ExactJSONResponse(analytics.visitor_count())
 
 
-@router.get("/v1/visitors/trends", response_model=Trends, responses=problems(400))
+@router.get(
+    "/v1/visitors/trends",
+    response_model=Trends,
+    responses=problems(400, 401),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def trends(
     query: Annotated[TrendsQuery, Query()], analytics: AnalyticsDep
 ) -> ExactJSONResponse:
@@ -81,25 +96,38 @@ async def count_view(
     return ExactJSONResponse({"counted": analytics.view(who, body.content_type, body.content_id)})
 
 
-@router.get("/v1/analytics/views/total", response_model=ViewsTotal)
+@router.get(
+    "/v1/analytics/views/total",
+    response_model=ViewsTotal,
+    responses=problems(401),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
     """All counted views."""
     return ExactJSONResponse(analytics.views_total())
 
 
 @router.get(
-    "/v1/analytics/views/{content_type}/{content_id}",
+    "/v1/analytics/views/{contentType}/{contentId}",
     response_model=ContentViews,
-    responses=problems(400, 404),
+    responses=problems(400, 401, 404),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def views_of(
-    content_type: ContentType, content_id: str, analytics: AnalyticsDep
+    content_type: Annotated[ContentType, Path(alias="contentType")],
+    content_id: Annotated[str, Path(alias="contentId", max_length=64)],
+    analytics: AnalyticsDep,
 ) -> ExactJSONResponse:
     """One item's counted views."""
     return ExactJSONResponse(analytics.views_of(content_type, content_id))
 
 
-@router.get("/v1/analytics/top", response_model=TopContent, responses=problems(400))
+@router.get(
+    "/v1/analytics/top",
+    response_model=TopContent,
+    responses=problems(400, 401),
+    dependencies=TOKEN_CHECKED_IF_PRESENT,
+)
 async def top(query: Annotated[TopQuery, Query()], analytics: AnalyticsDep) -> ExactJSONResponse:
     """The most viewed content, most viewed first."""
     return ExactJSONResponse(analytics.top(query.content_type, query.limit))

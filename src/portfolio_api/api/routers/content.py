@@ -10,7 +10,13 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import Field, create_model
 
-from portfolio_api.api.deps import OWNER_ONLY, ContentServiceDep, IfMatchVersion, OptionalUser
+from portfolio_api.api.deps import (
+    OWNER_ONLY,
+    TOKEN_CHECKED_IF_PRESENT,
+    ContentServiceDep,
+    IfMatchVersion,
+    OptionalUser,
+)
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
 from portfolio_api.content.spec import ContentSpec
@@ -194,7 +200,13 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
 
     if spec.counts_path and spec.counted_facet:
 
-        @router.get(spec.counts_path, response_model=FacetCounts, tags=[spec.tag])
+        @router.get(
+            spec.counts_path,
+            response_model=FacetCounts,
+            tags=[spec.tag],
+            responses=problems(401),
+            dependencies=TOKEN_CHECKED_IF_PRESENT,
+        )
         async def facet_counts(
             service: ContentServiceDep, if_none_match: Annotated[str | None, Header()] = None
         ) -> Response:
