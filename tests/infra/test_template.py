@@ -2,12 +2,18 @@
 
 db/table.py and local/definitions.py are what the local stack and the tests build; these tests keep
 the deployed resources identical to them, so a change to one side that misses the other fails here.
+They also hold the production settings in place (least-privilege policies, throttling, access logs,
+gateway responses, alarms, the optional e-mail and custom domain) and check what SAM's transform
+makes of the template, offline. The routes and their auth are test_route_auth.py's.
 """
 
+import copy
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,12 +43,6 @@ ITEM_ACTIONS = {
     "dynamodb:TransactWriteItems",
     "dynamodb:TransactGetItems",
     "dynamodb:ConditionCheckItem",
-}
-USER_ROUTES = {
-    ("/v1/users/me", "GET"),
-    ("/v1/users/me", "PATCH"),
-    ("/v1/auth/logout", "POST"),
-    ("/v1/auth/change-password", "POST"),
 }
 
 
@@ -188,30 +188,343 @@ def test_function_policies_are_least_privilege() -> None:
         assert "*" not in (resources if isinstance(resources, list) else [resources])
 
 
-def test_user_routes_need_a_token_and_every_route_is_on_the_api() -> None:
-    events = resource("ApiFunction", "AWS::Serverless::Function")["Events"]
-    guarded = set()
-    for name, event in events.items():
-        properties = event["Properties"]
-        assert event["Type"] == "Api", name
-        assert properties["RestApiId"] == {"Ref": "PortfolioApi"}, name
-        route = (properties["Path"], properties["Method"].upper())
-        authorizer = properties.get("Auth", {}).get("Authorizer")
-        if route in USER_ROUTES:
-            assert authorizer == "CognitoAuthorizer", name
-            guarded.add(route)
-        else:
-            assert authorizer in (None, "NONE"), name
-    assert guarded == USER_ROUTES
-    routes = {
-        (event["Properties"]["Path"], event["Properties"]["Method"]) for event in events.values()
+# --- The function ------------------------------------------------------------------------------
+
+
+def test_function_is_built_by_the_makefile_and_has_no_events() -> None:
+    found = template()["Resources"]["ApiFunction"]
+    function = found["Properties"]
+    assert found["Metadata"] == {"BuildMethod": "makefile"}
+    assert function["CodeUri"] == "."
+    assert function["Tracing"] == "Active"
+    # SAM would add one Lambda permission per event; the API's DefinitionBody routes instead.
+    assert "Events" not in function
+    assert template()["Globals"]["Function"]["Runtime"] == "python3.12"
+    assert template()["Globals"]["Function"]["Architectures"] == ["arm64"]
+
+
+def test_cursor_secret_is_generated_not_written() -> None:
+    secret = resource("CursorSecret", "AWS::SecretsManager::Secret")
+    assert "SecretString" not in secret
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    variables = resource("ApiFunction", "AWS::Serverless::Function")["Environment"]["Variables"]
+    assert variables["CURSOR_SECRET"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${CursorSecret}:SecretString}}"
     }
-    assert {("/{proxy+}", "ANY"), ("/", "ANY")} <= routes
+
+
+def test_every_log_group_expires() -> None:
+    groups = {
+        name: item["Properties"]
+        for name, item in template()["Resources"].items()
+        if item["Type"] == "AWS::Logs::LogGroup"
+    }
+    assert {"ApiFunctionLogGroup", "ApiAccessLogGroup"} <= set(groups)
+    for name, group in groups.items():
+        assert group["RetentionInDays"] == {"Fn::If": ["IsProd", 90, 14]}, name
+    assert groups["ApiFunctionLogGroup"]["LogGroupName"] == {
+        "Fn::Sub": "/aws/lambda/${ApiFunction}"
+    }
+
+
+# --- The API: stage settings and gateway responses --------------------------------------------
+
+
+def test_api_is_one_openapi_body_with_its_own_authorizer() -> None:
     api = resource("PortfolioApi", "AWS::Serverless::Api")
-    assert "DefaultAuthorizer" not in api["Auth"]
-    assert api["Auth"]["Authorizers"]["CognitoAuthorizer"]["UserPoolArn"] == {
-        "Fn::GetAtt": ["UserPool", "Arn"]
+    body = api["DefinitionBody"]
+    assert body["openapi"].startswith("3.0")
+    assert api["OpenApiVersion"] == body["openapi"]
+    # The authorizer and CORS live in the body and the function; SAM adding its own (Cors makes
+    # mock OPTIONS methods, Auth a DefaultAuthorizer) would change what the route test checks.
+    assert "Auth" not in api
+    assert "Cors" not in api
+    assert "security" not in body, "no API-wide default: each guarded route says so"
+    assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
+    assert api["StageName"] == {"Ref": "Environment"}
+    assert api["TracingEnabled"] is True
+    scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert scheme["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],
     }
+
+
+def test_stage_is_throttled_by_parameters() -> None:
+    api = resource("PortfolioApi", "AWS::Serverless::Api")
+    parameters = template()["Parameters"]
+    (settings,) = api["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ThrottlingRateLimit"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
+    for name in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+        assert parameters[name]["Type"] == "Number"
+        assert parameters[name]["Default"] >= parameters[name]["MinValue"] >= 1
+    assert (
+        parameters["ThrottlingBurstLimit"]["Default"]
+        >= parameters["ThrottlingRateLimit"]["Default"]
+    )
+
+
+def test_stage_writes_json_access_logs() -> None:
+    api = resource("PortfolioApi", "AWS::Serverless::Api")
+    setting = api["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(setting["Format"])
+    assert line["requestId"] == "$context.requestId"
+    for field in ("status", "httpMethod", "resourcePath", "responseLatency", "errorType"):
+        assert field in line, field
+    # The site promises never to store raw client IPs or user agents (API.md, Analytics).
+    assert "sourceIp" not in setting["Format"]
+    assert "userAgent" not in setting["Format"]
+
+
+def test_api_gateway_may_write_logs() -> None:
+    # Access logging fails without the account's CloudWatch role, set before the stage exists.
+    found = template()["Resources"]
+    account = resource("ApiGatewayAccount", "AWS::ApiGateway::Account")
+    assert account["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]}
+    role = resource("ApiGatewayCloudWatchRole", "AWS::IAM::Role")
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert role["ManagedPolicyArns"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs"
+        }
+    ]
+    assert found["PortfolioApi"]["DependsOn"] == "ApiGatewayAccount"
+    # Other stacks in the account may rely on the account setting.
+    for name in ("ApiGatewayAccount", "ApiGatewayCloudWatchRole"):
+        assert found[name]["DeletionPolicy"] == "Retain", name
+
+
+PROBLEM_CODES = {
+    "validation_error",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "precondition_failed",
+    "payload_too_large",
+    "rate_limited",
+    "service_unavailable",
+    "internal_error",
+}
+ANY_ORIGIN_OR_CALLERS = {"Fn::If": ["AllowsAnyOrigin", "'*'", "method.request.header.Origin"]}
+
+
+def test_gateway_responses_are_problems_a_browser_can_read() -> None:
+    responses = resource("PortfolioApi", "AWS::Serverless::Api")["GatewayResponses"]
+    required = {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED"}
+    assert required <= set(responses)
+    for kind, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Access-Control-Allow-Origin"] == ANY_ORIGIN_OR_CALLERS, kind
+        exposed = headers["Access-Control-Expose-Headers"].strip("'").split(",")
+        assert {"ETag", "Location", "X-Request-Id", "Retry-After"} <= set(exposed), kind
+        assert headers["X-Request-Id"] == "context.requestId", kind
+        assert headers["Content-Type"] == "'application/problem+json'", kind
+        (body_template,) = response["ResponseTemplates"].values()
+        body = json.loads(body_template)
+        assert set(body) == {"type", "title", "status", "detail", "code", "requestId"}, kind
+        assert body["status"] == response["StatusCode"], kind
+        assert body["code"] in PROBLEM_CODES, kind
+        assert body["type"] == f"urn:portfolio-api:problem:{body['code']}", kind
+        assert body["requestId"] == "$context.requestId", kind
+    assert responses["UNAUTHORIZED"]["StatusCode"] == 401
+    assert "WWW-Authenticate" in responses["UNAUTHORIZED"]["ResponseParameters"]["Headers"]
+    assert responses["THROTTLED"]["StatusCode"] == 429
+    assert responses["THROTTLED"]["ResponseParameters"]["Headers"]["Retry-After"] == "'1'"
+    assert responses["DEFAULT_5XX"]["StatusCode"] == 500
+
+
+# --- Alarms ------------------------------------------------------------------------------------
+
+
+def _alarms() -> dict[str, dict[str, Any]]:
+    return {
+        name: item["Properties"]
+        for name, item in template()["Resources"].items()
+        if item["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+
+def _single_metric_alarm(namespace: str, metric: str) -> dict[str, Any]:
+    found = [
+        alarm
+        for alarm in _alarms().values()
+        if (alarm.get("Namespace"), alarm.get("MetricName")) == (namespace, metric)
+    ]
+    assert len(found) == 1, f"one alarm on {namespace} {metric}"
+    return found[0]
+
+
+def test_every_alarm_notifies_the_topic() -> None:
+    alarms = _alarms()
+    assert len(alarms) >= 6
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+    assert resource("AlarmTopic", "AWS::SNS::Topic") is not None
+
+
+def test_function_alarms() -> None:
+    dimensions = [{"Name": "FunctionName", "Value": {"Ref": "ApiFunction"}}]
+    for metric in ("Errors", "Throttles"):
+        alarm = _single_metric_alarm("AWS/Lambda", metric)
+        assert alarm["Dimensions"] == dimensions, metric
+        assert alarm["Statistic"] == "Sum", metric
+    duration = _single_metric_alarm("AWS/Lambda", "Duration")
+    assert duration["Dimensions"] == dimensions
+    assert duration["ExtendedStatistic"] == "p99"
+
+
+def test_api_alarms() -> None:
+    api = resource("PortfolioApi", "AWS::Serverless::Api")
+    dimensions = [
+        {"Name": "ApiName", "Value": api["Name"]},
+        {"Name": "Stage", "Value": {"Ref": "Environment"}},
+    ]
+    errors = _single_metric_alarm("AWS/ApiGateway", "5XXError")
+    assert errors["Dimensions"] == dimensions
+    latency = _single_metric_alarm("AWS/ApiGateway", "Latency")
+    assert latency["Dimensions"] == dimensions
+    assert latency["ExtendedStatistic"] == "p99"
+
+
+def test_table_throttle_alarm_covers_every_operation_the_function_may_call() -> None:
+    alarms = [
+        alarm
+        for alarm in _alarms().values()
+        if any(
+            query.get("MetricStat", {}).get("Metric", {}).get("Namespace") == "AWS/DynamoDB"
+            for query in alarm.get("Metrics", [])
+        )
+    ]
+    assert len(alarms) == 1
+    queries = alarms[0]["Metrics"]
+    assert [query["Id"] for query in queries if query.get("ReturnData")] == ["throttled"]
+    operations = set()
+    for query in queries:
+        if "MetricStat" not in query:
+            continue
+        metric = query["MetricStat"]["Metric"]
+        assert metric["MetricName"] == "ThrottledRequests"
+        dimensions = {item["Name"]: item["Value"] for item in metric["Dimensions"]}
+        assert dimensions["TableName"] == {"Ref": "PortfolioTable"}
+        operations.add(dimensions["Operation"])
+    # ConditionCheckItem is only ever part of TransactWriteItems.
+    expected = {action.split(":", 1)[1] for action in ITEM_ACTIONS} - {"ConditionCheckItem"}
+    assert operations == expected
+
+
+def test_alarm_email_is_optional() -> None:
+    subscription = template()["Resources"]["AlarmEmailSubscription"]
+    assert subscription["Type"] == "AWS::SNS::Subscription"
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
+    assert template()["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert template()["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+
+
+# --- Custom domain and outputs ----------------------------------------------------------------
+
+
+def test_custom_domain_is_optional() -> None:
+    found = template()["Resources"]
+    parameters = template()["Parameters"]
+    assert parameters["DomainName"]["Default"] == parameters["CertificateArn"]["Default"] == ""
+    condition = template()["Conditions"]["HasCustomDomain"]
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]} in condition["Fn::And"]
+    assert {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]} in condition["Fn::And"]
+    domain = found["ApiDomainName"]
+    assert domain["Type"] == "AWS::ApiGateway::DomainName"
+    assert domain["Condition"] == "HasCustomDomain"
+    assert domain["Properties"]["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert domain["Properties"]["RegionalCertificateArn"] == {"Ref": "CertificateArn"}
+    assert domain["Properties"]["DomainName"] == {"Ref": "DomainName"}
+    mapping = found["ApiBasePathMapping"]
+    assert mapping["Type"] == "AWS::ApiGateway::BasePathMapping"
+    assert mapping["Condition"] == "HasCustomDomain"
+    assert mapping["Properties"]["RestApiId"] == {"Ref": "PortfolioApi"}
+    assert mapping["Properties"]["Stage"] == {"Ref": "PortfolioApi.Stage"}
+    for name, item in found.items():
+        if item["Type"] in ("AWS::ApiGateway::DomainName", "AWS::ApiGateway::BasePathMapping"):
+            assert item.get("Condition") == "HasCustomDomain", name
+
+
+def test_outputs() -> None:
+    outputs = template()["Outputs"]
+    assert outputs["ApiUrl"]["Value"] == {
+        "Fn::Sub": "https://${PortfolioApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
+        "${Environment}"
+    }
+    assert outputs["CustomDomainUrl"]["Condition"] == "HasCustomDomain"
+    assert outputs["CustomDomainUrl"]["Value"] == {"Fn::Sub": "https://${DomainName}"}
+    assert outputs["UserPoolId"]["Value"] == {"Ref": "UserPool"}
+    assert outputs["UserPoolClientId"]["Value"] == {"Ref": "UserPoolClient"}
+    assert outputs["TableName"]["Value"] == {"Ref": "PortfolioTable"}
+    for name, output in outputs.items():
+        if "DomainName" in json.dumps(output["Value"]):
+            assert output.get("Condition") == "HasCustomDomain", name
+
+
+# --- What SAM makes of it ----------------------------------------------------------------------
+
+
+class _ManagedPolicies:
+    """The SAM translator's policy loader, offline: only the names SAM itself attaches."""
+
+    def load(self) -> dict[str, str]:
+        return {
+            "AWSLambdaBasicExecutionRole": (
+                "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+            ),
+            "AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        }
+
+
+@cache
+def translated() -> dict[str, Any]:
+    """The CloudFormation SAM's transform produces (offline; the code location is a stand-in)."""
+    from samtranslator.translator.transform import transform
+
+    document = copy.deepcopy(template())
+    document["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://bucket/api.zip"
+    result: dict[str, Any] = transform(document, {"AWS::Region": "us-east-1"}, _ManagedPolicies())
+    return result
+
+
+def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
+    resources = translated()["Resources"]
+    kinds = Counter(item["Type"] for item in resources.values())
+    assert kinds["AWS::Lambda::Permission"] == 1
+    assert kinds["AWS::ApiGateway::RestApi"] == 1
+    assert kinds["AWS::ApiGateway::Stage"] == 1
+    assert kinds["AWS::ApiGateway::Authorizer"] == 0  # the body declares it
+    body = resources["PortfolioApi"]["Properties"]["Body"]
+    assert (
+        body["paths"] == resource("PortfolioApi", "AWS::Serverless::Api")["DefinitionBody"]["paths"]
+    )
+    gateway_responses = body["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED"):
+        headers = gateway_responses[kind]["responseParameters"]
+        assert headers["gatewayresponse.header.X-Request-Id"] == "context.requestId", kind
+    (stage,) = (item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage")
+    assert stage["Properties"]["TracingEnabled"] is True
+    assert "AccessLogSetting" in stage["Properties"]
+    assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == {
+        "Ref": "ThrottlingRateLimit"
+    }
+    role = resources["ApiFunctionRole"]["Properties"]
+    assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in role["ManagedPolicyArns"]
 
 
 def _sam() -> str:
