@@ -12,8 +12,11 @@ from portfolio_api.container import Container
 from portfolio_api.core.errors import Forbidden, Unauthorized
 from portfolio_api.core.etag import parse_if_match
 from portfolio_api.core.security import Principal
+from portfolio_api.services.analytics import AnalyticsService
 from portfolio_api.services.auth import AuthService
 from portfolio_api.services.content import ContentService
+from portfolio_api.services.products import ProductService
+from portfolio_api.services.tasks import TaskService
 from portfolio_api.services.users import UserService
 
 # Declares the scheme in the OpenAPI document; the header itself is checked below.
@@ -85,6 +88,30 @@ async def user_service(container: ContainerDep) -> UserService:
 async def content_service(container: ContainerDep) -> ContentService:
     """The one service of every content collection."""
     return container.content_service
+
+
+async def task_service(container: ContainerDep) -> TaskService:
+    """The tasks service."""
+    return container.task_service
+
+
+TaskServiceDep = Annotated[TaskService, Depends(task_service)]
+
+
+async def product_service(container: ContainerDep) -> ProductService:
+    """The catalog service."""
+    return container.product_service
+
+
+ProductServiceDep = Annotated[ProductService, Depends(product_service)]
+
+
+async def analytics_service(container: ContainerDep) -> AnalyticsService:
+    """The analytics service."""
+    return container.analytics_service
+
+
+AnalyticsDep = Annotated[AnalyticsService, Depends(analytics_service)]
 
 
 AuthServiceDep = Annotated[AuthService, Depends(auth_service)]

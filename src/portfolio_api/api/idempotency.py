@@ -1,11 +1,12 @@
 """The `Idempotency-Key` header and the wrapper every creating POST answers through."""
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
 from portfolio_api.api.deps import ContainerDep, OptionalUser
+from portfolio_api.core.etag import etag_for
 from portfolio_api.core.exact_json import ExactJSONResponse
 from portfolio_api.services.idempotency import StoredResponse
 
@@ -45,6 +46,22 @@ class IdempotentCreate:
                 produce=produce,
             )
         return ExactJSONResponse(stored.body, status_code=stored.status, headers=stored.headers)
+
+    async def created(
+        self, collection_path: str, make: Callable[[], Mapping[str, Any]]
+    ) -> ExactJSONResponse:
+        """201 with `Location` (under any stage prefix) and `ETag` for a resource made once."""
+        root = self._request.scope.get("root_path", "")
+
+        def produce() -> StoredResponse:
+            resource = dict(make())
+            headers = {
+                "Location": f"{root}{collection_path}/{resource['id']}",
+                "ETag": etag_for(int(resource["version"])),
+            }
+            return StoredResponse(201, resource, headers)
+
+        return await self.respond(produce)
 
 
 async def idempotent_create(

@@ -1,8 +1,11 @@
-"""OpenAPI descriptions of the problem answers routes may give."""
+"""Shared answers: problem documentation for OpenAPI, and versioned resources with their ETag."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from portfolio_api.api.problems import PROBLEM_MEDIA_TYPE
+from portfolio_api.core.etag import etag_for
+from portfolio_api.core.exact_json import ExactJSONResponse
 
 _PROBLEM_SCHEMA = {
     "type": "object",
@@ -46,3 +49,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def resource_response(resource: Mapping[str, Any]) -> ExactJSONResponse:
+    """One versioned resource with its `ETag`."""
+    return ExactJSONResponse(dict(resource), headers={"ETag": etag_for(int(resource["version"]))})

@@ -8,6 +8,7 @@ from portfolio_api.analytics.client_ip import client_ip
 from portfolio_api.api.deps import (
     OWNER_ONLY,
     TOKEN_CHECKED_IF_PRESENT,
+    AnalyticsDep,
     ContainerDep,
     OptionalUser,
 )
@@ -27,17 +28,9 @@ from portfolio_api.schemas.analytics import (
     ViewsTotal,
     VisitorCount,
 )
-from portfolio_api.services.analytics import AnalyticsService, Visitor
+from portfolio_api.services.analytics import Visitor
 
 router = APIRouter(tags=["analytics"], route_class=DecimalJSONRoute)
-
-
-async def analytics_service(container: ContainerDep) -> AnalyticsService:
-    """The analytics service."""
-    return container.analytics_service
-
-
-AnalyticsDep = Annotated[AnalyticsService, Depends(analytics_service)]
 
 
 async def visitor(request: Request, principal: OptionalUser, container: ContainerDep) -> Visitor:

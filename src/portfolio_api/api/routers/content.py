@@ -18,7 +18,7 @@ from portfolio_api.api.deps import (
     OptionalUser,
 )
 from portfolio_api.api.idempotency import IdempotentCreateDep
-from portfolio_api.api.responses import problems
+from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.core.etag import etag_for, matches_if_none_match
@@ -27,7 +27,6 @@ from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
 from portfolio_api.schemas.common import ApiModel, Page
 from portfolio_api.schemas.content import ContentFilters, FacetCounts
 from portfolio_api.services.content import MovedPermanently
-from portfolio_api.services.idempotency import StoredResponse
 
 FacetText = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -64,11 +63,7 @@ def _revalidated(payload: dict[str, Any], if_none_match: str | None) -> Response
     return response
 
 
-def _item_response(view: dict[str, Any], status_code: int = 200) -> JSONResponse:
-    return JSONResponse(view, status_code=status_code, headers={"ETag": etag_for(view["version"])})
-
-
-def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one closure per route
+def build_content_router(spec: ContentSpec) -> APIRouter:
     """The routes of one collection: list, get, create, patch, delete, publish, unpublish."""
     router = APIRouter(tags=[spec.tag], route_class=DecimalJSONRoute)
     create_body = spec.create_model
@@ -122,7 +117,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
         etag = etag_for(view["version"])
         if matches_if_none_match(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag})
-        return _item_response(view)
+        return resource_response(view)
 
     @router.post(
         spec.path,
@@ -133,22 +128,11 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
     )
     async def create_item(
         body: create_body,  # type: ignore[valid-type]
-        request: Request,
         service: ContentServiceDep,
         idempotent: IdempotentCreateDep,
     ) -> JSONResponse:
         """A draft, or published at once with `"status": "published"`."""
-        root = request.scope.get("root_path", "")
-
-        def produce() -> StoredResponse:
-            view = service.create(spec, body)
-            headers = {
-                "Location": f"{root}{spec.path}/{view['id']}",
-                "ETag": etag_for(view["version"]),
-            }
-            return StoredResponse(201, view, headers)
-
-        return await idempotent.respond(produce)
+        return await idempotent.created(spec.path, lambda: service.create(spec, body))
 
     @router.patch(
         item_path,
@@ -163,7 +147,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
         expected_version: IfMatchVersion,
     ) -> JSONResponse:
         """Any subset of the writable fields; `If-Match` guards against lost updates."""
-        return _item_response(service.update(spec, item_id, body, expected_version))
+        return resource_response(service.update(spec, item_id, body, expected_version))
 
     @router.delete(
         item_path,
@@ -186,7 +170,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
     )
     async def publish_item(item_id: str, service: ContentServiceDep) -> JSONResponse:
         """Published; publishing a published item changes nothing."""
-        return _item_response(service.publish(spec, item_id))
+        return resource_response(service.publish(spec, item_id))
 
     @router.post(
         item_path + "/unpublish",
@@ -196,7 +180,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:  # noqa: C901 - one cl
     )
     async def unpublish_item(item_id: str, service: ContentServiceDep) -> JSONResponse:
         """Back to draft."""
-        return _item_response(service.unpublish(spec, item_id))
+        return resource_response(service.unpublish(spec, item_id))
 
     if spec.counts_path and spec.counted_facet:
 

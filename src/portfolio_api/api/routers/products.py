@@ -2,12 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from portfolio_api.api.deps import OWNER_ONLY, ContainerDep, IfMatchVersion, OptionalUser
+from portfolio_api.api.deps import (
+    OWNER_ONLY,
+    IfMatchVersion,
+    OptionalUser,
+    ProductServiceDep,
+)
 from portfolio_api.api.idempotency import IdempotentCreateDep
-from portfolio_api.api.responses import problems
-from portfolio_api.core.etag import etag_for
+from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
 from portfolio_api.schemas.common import Page
 from portfolio_api.schemas.products import (
@@ -17,22 +21,8 @@ from portfolio_api.schemas.products import (
     ProductUpdate,
     StockAdjustment,
 )
-from portfolio_api.services.idempotency import StoredResponse
-from portfolio_api.services.products import ProductService
 
 router = APIRouter(prefix="/v1/products", tags=["products"], route_class=DecimalJSONRoute)
-
-
-async def product_service(container: ContainerDep) -> ProductService:
-    """The catalog service."""
-    return container.product_service
-
-
-ProductServiceDep = Annotated[ProductService, Depends(product_service)]
-
-
-def _product_response(product: dict[str, object]) -> ExactJSONResponse:
-    return ExactJSONResponse(product, headers={"ETag": etag_for(int(str(product["version"])))})
 
 
 @router.post(
@@ -43,23 +33,10 @@ def _product_response(product: dict[str, object]) -> ExactJSONResponse:
     dependencies=OWNER_ONLY,
 )
 async def create_product(
-    body: ProductCreate,
-    request: Request,
-    products: ProductServiceDep,
-    idempotent: IdempotentCreateDep,
+    body: ProductCreate, products: ProductServiceDep, idempotent: IdempotentCreateDep
 ) -> ExactJSONResponse:
     """A product under its own id (`PROD001`) or a generated one."""
-    root = request.scope.get("root_path", "")
-
-    def produce() -> StoredResponse:
-        product = products.create(body)
-        headers = {
-            "Location": f"{root}/v1/products/{product['id']}",
-            "ETag": etag_for(int(str(product["version"]))),
-        }
-        return StoredResponse(201, product, headers)
-
-    return await idempotent.respond(produce)
+    return await idempotent.created("/v1/products", lambda: products.create(body))
 
 
 @router.get("", response_model=Page[Product], responses=problems(400, 401, 403))
@@ -77,7 +54,7 @@ async def get_product(
     product_id: str, principal: OptionalUser, products: ProductServiceDep
 ) -> ExactJSONResponse:
     """The product with its views; an inactive one is a 404 to the public."""
-    return _product_response(products.get(product_id, principal))
+    return resource_response(products.get(product_id, principal))
 
 
 @router.patch(
@@ -93,7 +70,7 @@ async def update_product(
     expected_version: IfMatchVersion,
 ) -> ExactJSONResponse:
     """Any subset of the fields but the id; `If-Match` honoured."""
-    return _product_response(products.update(product_id, body, expected_version))
+    return resource_response(products.update(product_id, body, expected_version))
 
 
 @router.delete(
@@ -120,4 +97,4 @@ async def adjust_stock(
     product_id: str, body: StockAdjustment, products: ProductServiceDep
 ) -> ExactJSONResponse:
     """Add `delta` in one atomic conditional update; never below zero."""
-    return _product_response(products.adjust_stock(product_id, body.delta))
+    return resource_response(products.adjust_stock(product_id, body.delta))

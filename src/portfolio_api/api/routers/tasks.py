@@ -2,54 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from portfolio_api.api.deps import ContainerDep, CurrentUser, IfMatchVersion
+from portfolio_api.api.deps import CurrentUser, IfMatchVersion, TaskServiceDep
 from portfolio_api.api.idempotency import IdempotentCreateDep
-from portfolio_api.api.responses import problems
-from portfolio_api.core.etag import etag_for
+from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
 from portfolio_api.schemas.common import Page
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters, TaskUpdate
-from portfolio_api.services.idempotency import StoredResponse
-from portfolio_api.services.tasks import TaskService
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"], route_class=DecimalJSONRoute)
-
-
-async def task_service(container: ContainerDep) -> TaskService:
-    """The tasks service."""
-    return container.task_service
-
-
-TaskServiceDep = Annotated[TaskService, Depends(task_service)]
-
-
-def _task_response(task: dict[str, object], status_code: int = 200) -> ExactJSONResponse:
-    return ExactJSONResponse(
-        task, status_code=status_code, headers={"ETag": etag_for(int(str(task["version"])))}
-    )
 
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=Task, responses=problems(400, 401, 422)
 )
 async def create_task(
-    body: TaskCreate,
-    request: Request,
-    user: CurrentUser,
-    tasks: TaskServiceDep,
-    idempotent: IdempotentCreateDep,
+    body: TaskCreate, user: CurrentUser, tasks: TaskServiceDep, idempotent: IdempotentCreateDep
 ) -> ExactJSONResponse:
     """A task of the caller's."""
-    root = request.scope.get("root_path", "")
-
-    def produce() -> StoredResponse:
-        task = tasks.create(user, body)
-        headers = {"Location": f"{root}/v1/tasks/{task['id']}", "ETag": etag_for(task["version"])}
-        return StoredResponse(201, task, headers)
-
-    return await idempotent.respond(produce)
+    return await idempotent.created("/v1/tasks", lambda: tasks.create(user, body))
 
 
 @router.get("", response_model=Page[Task], responses=problems(400, 401))
@@ -63,7 +35,7 @@ async def list_tasks(
 @router.get("/{task_id}", response_model=Task, responses=problems(401, 404))
 async def get_task(task_id: str, user: CurrentUser, tasks: TaskServiceDep) -> ExactJSONResponse:
     """One of the caller's tasks; anyone else's is a 404."""
-    return _task_response(tasks.get(user, task_id))
+    return resource_response(tasks.get(user, task_id))
 
 
 @router.patch("/{task_id}", response_model=Task, responses=problems(400, 401, 404, 412))
@@ -75,7 +47,7 @@ async def update_task(
     expected_version: IfMatchVersion,
 ) -> ExactJSONResponse:
     """Any subset of the fields; `completedAt` follows `status`."""
-    return _task_response(tasks.update(user, task_id, body, expected_version))
+    return resource_response(tasks.update(user, task_id, body, expected_version))
 
 
 @router.delete(
