@@ -1,4 +1,4 @@
-"""`portfolio-api dev | create-owner`: the local stack, and owner set-up in a real pool."""
+"""`portfolio-api dev | create-owner | delete-user`: the local stack, and users in a real pool."""
 
 import argparse
 import logging
@@ -117,6 +117,36 @@ def run_create_owner(email: str, password_stdin: bool) -> None:
         )
 
 
+def run_delete_user(email: str | None, sub: str | None) -> int:
+    """Delete a user and every item stored under their `sub` from the configured pool and table."""
+    from portfolio_api.core.clock import system_clock
+    from portfolio_api.core.settings import load_settings
+    from portfolio_api.db.client import cognito_client, dynamodb_client
+    from portfolio_api.repositories.users import UserRepository
+    from portfolio_api.services.user_removal import UnknownUser, delete_user
+
+    settings = load_settings()
+    try:
+        result = delete_user(
+            cognito_client(settings.region),
+            UserRepository(dynamodb_client(settings.region), settings.dynamodb_table_name),
+            user_pool_id=settings.cognito_user_pool_id,
+            clock=system_clock,
+            email=email.lower() if email else None,
+            sub=sub,
+        )
+    except UnknownUser:
+        print(
+            f"no user {email} in the pool; to purge the data of a user Cognito no longer "
+            "knows, pass --sub <sub>",
+            file=sys.stderr,
+        )
+        return 1
+    gone = "deleted from the pool and " if result.cognito_user_deleted else ""
+    print(f"user {result.user_id} {gone}purged: {result.items_removed} items removed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `portfolio-api` console script."""
     from portfolio_api.core.settings import SettingsError
@@ -133,10 +163,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="read a permanent password from stdin instead of having Cognito e-mail one",
     )
+    remove = commands.add_parser(
+        "delete-user", help="delete a user and all their data (profile, tasks)"
+    )
+    who = remove.add_mutually_exclusive_group(required=True)
+    who.add_argument("email", nargs="?", help="the user's e-mail in the pool")
+    who.add_argument("--sub", help="the sub of a user the pool no longer has: purge data only")
     args = parser.parse_args(argv)
     try:
         if args.command == "dev":
             run_dev(args.host, args.port)
+        elif args.command == "delete-user":
+            return run_delete_user(args.email, args.sub)
         else:
             run_create_owner(args.email, args.password_stdin)
     except SettingsError as exc:

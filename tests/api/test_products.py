@@ -31,6 +31,8 @@ def make(client: TestClient, owner: SignedInUser, **fields: Any) -> dict[str, An
         ("1e2", "100.00"),
         ("1234567890.5", "1234567890.50"),
         ("9999999999.99", "9999999999.99"),
+        ("-0.00", "0.00"),
+        ("-0", "0.00"),
     ],
 )
 def test_prices_come_back_exactly(
@@ -83,6 +85,8 @@ def test_client_ids_and_generated_ids(client: TestClient, owner: SignedInUser) -
         ({"name": ""}, "name"),
         ({"imageUrl": "http://x.example/a.png"}, "imageUrl"),
         ({"views": 3}, "views"),
+        ({"active": "yes"}, "active"),
+        ({"active": 1}, "active"),
     ],
 )
 def test_validation(
@@ -141,6 +145,7 @@ def test_public_sees_active_products_only(
         == 403
     )
     assert hidden["active"] is False
+    assert client.get("/v1/products/H1", headers=member.headers).status_code == 404
 
 
 def test_patch_moves_between_lists(client: TestClient, owner: SignedInUser) -> None:
@@ -245,3 +250,65 @@ def test_ids_that_cannot_exist_are_404(
     assert client.get(f"/v1/products/{product_id}").status_code == 404
     patch = client.patch(f"/v1/products/{product_id}", json={"name": "x"}, headers=owner.headers)
     assert patch.status_code == 404
+
+
+def test_pages_walk_every_product_once(client: TestClient, owner: SignedInUser) -> None:
+    made = [make(client, owner, id=f"P{n}")["id"] for n in range(5)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/products", params=params).json()
+        assert len(page["items"]) == 2 or page["nextCursor"] is None
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["nextCursor"]
+        if not cursor:
+            break
+    assert seen == made[::-1]
+    first = client.get("/v1/products", params={"limit": 2}).json()["nextCursor"]
+    forged = first[:-2] + ("AA" if not first.endswith("AA") else "BB")
+    for bad in (forged, "garbage", first):
+        params = {"cursor": bad} | ({"category": "merch"} if bad == first else {})
+        response = client.get("/v1/products", params=params)
+        assert response.status_code == 400, bad
+        assert response.json()["errors"][0]["field"] == "cursor"
+
+
+def test_an_idempotent_create_answers_the_first_product_again(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    headers = {**owner.headers, "Idempotency-Key": "mug-1"}
+    first = client.post("/v1/products", json=product(), headers=headers)
+    again = client.post("/v1/products", json=product(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert len(client.get("/v1/products").json()["items"]) == 1
+    other = client.post("/v1/products", json=product(name="Cup"), headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"id": "P2"}, "id"),
+        ({"name": None}, "name"),
+        ({"price": None}, "price"),
+        ({"stock": None}, "stock"),
+        ({"active": "false"}, "active"),
+    ],
+)
+def test_patch_refuses_ids_and_nulls_for_required_fields(
+    client: TestClient, owner: SignedInUser, patch: dict[str, Any], field: str
+) -> None:
+    made = make(client, owner, id="P1")
+    response = client.patch("/v1/products/P1", json=patch, headers=owner.headers)
+    assert response.status_code == 400, response.text
+    assert field in {e["field"] for e in response.json()["errors"]}
+    assert client.get("/v1/products/P1").json() == made
+
+
+def test_openapi_documents_prices_as_numbers(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("Product", "ProductCreate"):
+        assert schemas[name]["properties"]["price"]["type"] == "number", name

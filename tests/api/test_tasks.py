@@ -75,10 +75,50 @@ def test_newest_first_and_each_filter(client: TestClient, member: SignedInUser) 
     assert ids(client, member, dueBefore="2026-12-01T09:00:00Z") == [high["id"]]  # strict
     assert ids(client, member, dueBefore="2026-12-01T09:00:01Z") == [low["id"], high["id"]]
     assert high["dueDate"] == "2026-11-25T08:00:00Z"
-    both = client.get(
-        "/v1/tasks", params={"status": "pending", "priority": "low"}, headers=member.headers
+
+
+def test_filters_combine(client: TestClient, member: SignedInUser) -> None:
+    pending_high = make(client, member, priority="high", dueDate="2026-11-20T09:00:00Z")
+    done_high = make(
+        client, member, status="completed", priority="high", dueDate="2026-11-21T09:00:00Z"
     )
-    assert both.status_code == 400
+    pending_low = make(client, member, priority="low", dueDate="2026-11-22T09:00:00Z")
+    late_high = make(client, member, priority="high", dueDate="2026-12-24T09:00:00Z")
+    assert ids(client, member, status="pending", priority="high") == [
+        late_high["id"],
+        pending_high["id"],
+    ]
+    assert ids(client, member, status="completed", priority="low") == []
+    assert ids(client, member, priority="high", dueBefore="2026-12-01T00:00:00Z") == [
+        done_high["id"],
+        pending_high["id"],
+    ]
+    assert ids(
+        client, member, status="pending", priority="low", dueBefore="2026-12-01T00:00:00Z"
+    ) == [pending_low["id"]]
+
+
+def test_a_combined_filter_fills_its_pages(client: TestClient, member: SignedInUser) -> None:
+    wanted = []
+    for n in range(9):
+        task = make(client, member, priority="high" if n % 3 == 0 else "low")
+        if n % 3 == 0:
+            wanted.append(task["id"])
+    seen, cursor, pages = [], None, []
+    while True:
+        params = {"status": "pending", "priority": "high", "limit": 2}
+        response = client.get(
+            "/v1/tasks",
+            params=params | ({"cursor": cursor} if cursor else {}),
+            headers=member.headers,
+        ).json()
+        pages.append(len(response["items"]))
+        seen += [task["id"] for task in response["items"]]
+        cursor = response["nextCursor"]
+        if not cursor:
+            break
+    assert seen == wanted[::-1]
+    assert pages == [2, 1]
 
 
 def test_filters_follow_changes(client: TestClient, member: SignedInUser) -> None:
@@ -167,6 +207,7 @@ def test_a_cursor_from_another_user_is_400(
         ({"title": "x", "dueDate": "0001-01-01T00:00:00+01:00"}, "dueDate"),
         ({"title": "x", "dueDate": "0999-01-01T00:00:00Z"}, "dueDate"),
         ({"title": "x", "dueDate": 1700000000}, "dueDate"),
+        ({"title": "x", "dueDate": "1700000000"}, "dueDate"),
     ],
 )
 def test_validation(
@@ -176,6 +217,15 @@ def test_validation(
     assert response.status_code == 400
     assert field in {e["field"] for e in response.json()["errors"]}
     assert ids(client, member) == []
+
+
+@pytest.mark.parametrize("bound", ["1700000000", "2026-12-01", "soon"])
+def test_due_before_must_be_an_instant(
+    client: TestClient, member: SignedInUser, bound: str
+) -> None:
+    response = client.get("/v1/tasks", params={"dueBefore": bound}, headers=member.headers)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "dueBefore"
 
 
 def test_title_cannot_be_nulled(client: TestClient, member: SignedInUser) -> None:

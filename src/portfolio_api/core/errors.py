@@ -44,6 +44,13 @@ class Unauthorized(ApiError):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
+class AccountClosed(Unauthorized):
+    """The user was deleted; a token issued before that may not write anything new."""
+
+    def __init__(self) -> None:
+        super().__init__("This account has been deleted.")
+
+
 class Forbidden(ApiError):
     status, code, title = 403, "forbidden", "Forbidden"
 

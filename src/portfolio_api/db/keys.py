@@ -9,6 +9,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | pattern               | op      | index | key condition                         | endpoint    |
 |-----------------------|---------|-------|---------------------------------------|-------------|
 | profile of a user     | GetItem | table | PK=USER#<sub>, SK=PROFILE             | /users/me   |
+| a user's whole data   | Query   | table | PK=USER#<sub> (keys only)             | delete-user |
 | published, newest     | Query   | GSI1  | GSI1PK=CONTENT#<c>#published, desc    | GET C       |
 | drafts, newest edit   | Query   | GSI1  | GSI1PK=CONTENT#<c>#draft, desc        | ?status=    |
 | all, newest edit      | Query   | GSI2  | GSI2PK=CONTENT#<c>, desc              | ?status=all |
@@ -21,6 +22,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | tasks by status       | Query   | GSI1  | GSI1PK=USER#<sub>#TASKS#status#<s>    | ?status=    |
 | tasks by priority     | Query   | GSI2  | GSI2PK=USER#<sub>#TASKS#priority#<p>  | ?priority=  |
 | tasks due before      | Query   | GSI3  | GSI3PK=USER#<sub>#TASKS#due, SK < :b  | ?dueBefore= |
+| (filters combined)    | the first of dueBefore, status, priority keys the Query; the rest filter |
 | a task                | GetItem | table | PK=USER#<sub>, SK=TASK#<id>           | /tasks/{id} |
 | active products       | Query   | GSI1  | GSI1PK=PRODUCTS#active                | /products   |
 | active, by category   | Query   | GSI3  | GSI3PK=PRODUCTS#active#category#<c>   | ?category=  |
@@ -32,8 +34,9 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | trends                | Query | table | PK=STATS#visitors#daily, SK BETWEEN | /trends     |
 | top content           | Query | TopViews | TopPK=TOP#<all|type>, desc       | /top        |
 
-Writes: a profile is put with attribute_not_exists(PK) and updated on `version`; a content
-change is one transaction (item, slug claims, list entries, counters), see
+Writes: a profile or a task is put with attribute_not_exists(PK), in one transaction with a
+check that the user's account is not closed (`account_closed`); a profile is updated on
+`version`; a content change is one transaction (item, slug claims, list entries, counters), see
 repositories/content.py.
 """
 
@@ -77,6 +80,11 @@ IndexKey = dict[str, str]
 def user_profile(sub: str) -> Key:
     """A user's profile; `sub` is Cognito's immutable user id, never the e-mail."""
     return {"PK": f"USER#{sub}", "SK": "PROFILE"}
+
+
+def account_closed(sub: str) -> Key:
+    """The marker of a deleted user: while it stands, nothing new is written for `sub`."""
+    return {"PK": f"USER#{sub}", "SK": "CLOSED"}
 
 
 # Content: the item, its list entries, slug claims and counted facets.

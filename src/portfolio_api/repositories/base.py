@@ -205,13 +205,16 @@ class Repository:
         sort_prefix: str | None = None,
         sort_below: str | None = None,
         sort_between: tuple[str, str] | None = None,
+        equal_to: Mapping[str, str] | None = None,
     ) -> Page:
         """Up to `limit` items of one partition, in sort-key order.
 
         `sort_prefix`, `sort_below` and `sort_between` narrow the sort key (`begins_with`, `<`,
-        `BETWEEN`, inclusive) in the key condition itself. Asks for one item more than the page
-        holds, so the last page is known to be last (no empty trailing page); keeps reading only
-        if DynamoDB's 1 MB cap cut a page short.
+        `BETWEEN`, inclusive) in the key condition itself. `equal_to` keeps only items whose
+        attributes hold those values (a filter on the partition the key condition chose, for
+        a second and third criterion). Asks for one item more than the page holds, so the last
+        page is known to be last (no empty trailing page); keeps reading while a page is short
+        because DynamoDB's 1 MB cap or the filter cut it.
         """
         names = {"#pk": index.pk if index else PK}
         values: dict[str, Any] = {":pk": {"S": partition}}
@@ -234,6 +237,12 @@ class Repository:
             "ExpressionAttributeValues": values,
             "ScanIndexForward": not newest_first,
         }
+        if equal_to:
+            for i, (attribute, wanted) in enumerate(sorted(equal_to.items())):
+                names[f"#f{i}"], values[f":f{i}"] = attribute, {"S": wanted}
+            arguments["FilterExpression"] = " AND ".join(
+                f"#f{i} = :f{i}" for i in range(len(equal_to))
+            )
         if index:
             arguments["IndexName"] = index.name
         if start_key:
@@ -272,6 +281,24 @@ class Repository:
             if request:
                 time.sleep(0.05)  # DynamoDB asks for back-off before the rest
         return found
+
+    def _batch_delete(self, item_keys: Sequence[Key]) -> None:
+        """Delete items by key, 25 to a BatchWriteItem (unprocessed ones are sent again)."""
+        for start in range(0, len(item_keys), 25):
+            request: dict[str, Any] = {
+                self._table: [
+                    {"DeleteRequest": {"Key": serialize(key)}}
+                    for key in item_keys[start : start + 25]
+                ]
+            }
+            while request:
+                try:
+                    response = self._client.batch_write_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    self._raise_mapped(exc)
+                request = dict(response.get("UnprocessedItems") or {})
+                if request:
+                    time.sleep(0.05)  # DynamoDB asks for back-off before the rest
 
     def _transact(
         self, actions: Sequence[Mapping[str, Any]], *, client_token: str | None = None

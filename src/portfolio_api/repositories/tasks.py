@@ -1,10 +1,12 @@
 """Tasks, in their owner's partition: another user's task cannot even be addressed."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import Item, Page, Repository, state_of, state_update
+from portfolio_api.repositories.base import Item, Page, state_of, state_update
+from portfolio_api.repositories.users import UserPartitionRepository
 
 ENTITY_TASK = "Task"
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK})
@@ -23,7 +25,21 @@ def stored_task(sub: str, state: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class TaskRepository(Repository):
+@dataclass(frozen=True, slots=True)
+class TaskCriteria:
+    """What a task list asks for; any combination, each value already normalised."""
+
+    status: str | None = None
+    priority: str | None = None
+    due_before: str | None = None
+
+    def equalities(self, skip: tuple[str, ...] = ()) -> dict[str, str]:
+        """The equality criteria not served by the key condition."""
+        wanted = {"status": self.status, "priority": self.priority}
+        return {name: value for name, value in wanted.items() if value and name not in skip}
+
+
+class TaskRepository(UserPartitionRepository):
     """Reads and conditional writes of one user's tasks."""
 
     def get(self, sub: str, task_id: str, *, consistent: bool = False) -> Item | None:
@@ -32,9 +48,8 @@ class TaskRepository(Repository):
         return state_of(item) if item else None
 
     def create(self, sub: str, state: Mapping[str, Any]) -> None:
-        """Store a new task."""
-        # Invariant: a task id is never reused.
-        self._put(stored_task(sub, state), condition="attribute_not_exists(PK)")
+        """Store a new task; `AccountClosed` once the user has been deleted."""
+        self._put_new_for(sub, stored_task(sub, state))
 
     def replace(self, sub: str, old: Item, new: Mapping[str, Any]) -> Item:
         """Write `new` over `old` if it is still the version read; `ConditionFailed` if not."""
@@ -65,38 +80,43 @@ class TaskRepository(Repository):
             values={":expected": expected_version},
         )
 
-    def list_recent(self, sub: str, limit: int, start: dict[str, str] | None) -> Page:
-        """All of the user's tasks, newest first (ids are time-ordered)."""
+    def list_tasks(
+        self,
+        sub: str,
+        criteria: TaskCriteria,
+        limit: int,
+        start: dict[str, str] | None,
+    ) -> Page:
+        """One page of the user's tasks: the first criterion set picks the key condition.
+
+        `dueBefore` reads the due-date index (latest due first), else `status` or `priority`
+        their index, else the user's partition (newest first); the other criteria filter it.
+        """
+        if criteria.due_before:
+            return self._query_page(
+                keys.task_due_partition(sub),
+                index=keys.GSI3,
+                limit=limit,
+                start_key=start,
+                sort_below=criteria.due_before,
+                equal_to=criteria.equalities(),
+            )
+        if criteria.status:
+            partition, index = keys.task_status_partition(sub, criteria.status), keys.GSI1
+        elif criteria.priority:
+            partition, index = keys.task_priority_partition(sub, criteria.priority), keys.GSI2
+        else:
+            return self._query_page(
+                keys.user_partition(sub),
+                index=None,
+                limit=limit,
+                start_key=start,
+                sort_prefix=keys.TASK_PREFIX,
+            )
         return self._query_page(
-            keys.user_partition(sub),
-            index=None,
+            partition,
+            index=index,
             limit=limit,
             start_key=start,
-            sort_prefix=keys.TASK_PREFIX,
-        )
-
-    def list_by_status(
-        self, sub: str, status: str, limit: int, start: dict[str, str] | None
-    ) -> Page:
-        """The user's tasks in one status, newest first."""
-        partition = keys.task_status_partition(sub, status)
-        return self._query_page(partition, index=keys.GSI1, limit=limit, start_key=start)
-
-    def list_by_priority(
-        self, sub: str, priority: str, limit: int, start: dict[str, str] | None
-    ) -> Page:
-        """The user's tasks of one priority, newest first."""
-        partition = keys.task_priority_partition(sub, priority)
-        return self._query_page(partition, index=keys.GSI2, limit=limit, start_key=start)
-
-    def list_due_before(
-        self, sub: str, bound: str, limit: int, start: dict[str, str] | None
-    ) -> Page:
-        """The user's tasks due strictly before `bound`, latest due first."""
-        return self._query_page(
-            keys.task_due_partition(sub),
-            index=keys.GSI3,
-            limit=limit,
-            start_key=start,
-            sort_below=bound,
+            equal_to=criteria.equalities(skip=("status",) if criteria.status else ("priority",)),
         )

@@ -1,23 +1,59 @@
-"""Profiles: one item per user, keyed by Cognito's `sub`."""
+"""Profiles (one item per user, keyed by Cognito's `sub`), and closing a user's account."""
 
 from collections.abc import Mapping
 from typing import Any
 
+from portfolio_api.core.errors import AccountClosed
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import Item, Repository
+from portfolio_api.repositories.base import (
+    ConditionFailed,
+    Item,
+    Repository,
+    TransactionCancelled,
+)
 
 ENTITY_PROFILE = "UserProfile"
+ENTITY_CLOSED = "ClosedAccount"
+_PURGE_PAGE = 100
 
 
-class UserRepository(Repository):
-    """Reads and conditional writes of profile items."""
+class UserPartitionRepository(Repository):
+    """Items that live in a user's partition: new ones are written only while the user exists."""
+
+    def _put_new_for(self, sub: str, item: Mapping[str, Any]) -> None:
+        """Put a new item for `sub`: `AccountClosed` for a deleted user, `ConditionFailed(old)`
+        when an item with that key exists."""
+        # Invariant: nothing is written for a deleted user, even with a token still alive.
+        still_open = {
+            "ConditionCheck": {
+                "Key": keys.account_closed(sub),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        # Invariant: a new item never overwrites one with the same key.
+        put = {"Put": {"Item": dict(item), "ConditionExpression": "attribute_not_exists(PK)"}}
+        try:
+            self._transact([still_open, put])
+        except TransactionCancelled as cancelled:
+            if cancelled.reasons[0] == "ConditionalCheckFailed":
+                raise AccountClosed() from None
+            if cancelled.reasons[1] == "ConditionalCheckFailed":
+                raise ConditionFailed(cancelled.items[1]) from None
+            raise
+
+
+class UserRepository(UserPartitionRepository):
+    """Reads and conditional writes of profile items, and the removal of a user's data."""
 
     def get_profile(self, sub: str) -> Item | None:
         """The stored profile, or None."""
         return self._get(keys.user_profile(sub))
 
     def create_profile(self, sub: str, attributes: Mapping[str, Any]) -> Item:
-        """Store a new profile at version 1; `ConditionFailed` when one exists already."""
+        """Store a new profile at version 1; `ConditionFailed` when one exists already.
+
+        `AccountClosed` for a deleted user, so a live token cannot bring a profile back.
+        """
         item = {
             **keys.user_profile(sub),
             keys.ENTITY: ENTITY_PROFILE,
@@ -25,8 +61,8 @@ class UserRepository(Repository):
             **attributes,
             keys.VERSION: 1,
         }
-        # Invariant: one profile per user; registration never overwrites an existing one.
-        self._put(item, condition="attribute_not_exists(PK)")
+        # One profile per user; registration never overwrites an existing one.
+        self._put_new_for(sub, item)
         return item
 
     def update_profile(
@@ -51,3 +87,34 @@ class UserRepository(Repository):
         return self._update(
             keys.user_profile(sub), update=update, values=values, names=names, condition=condition
         )
+
+    def close_account(self, sub: str, *, closed_at: str, expires_at: int) -> None:
+        """Mark `sub` deleted before its data goes, so no write can slip in behind the purge."""
+        self._put(
+            {
+                **keys.account_closed(sub),
+                keys.ENTITY: ENTITY_CLOSED,
+                "closedAt": closed_at,
+                keys.TTL_ATTRIBUTE: expires_at,
+            }
+        )
+
+    def purge(self, sub: str) -> int:
+        """Delete every item of the user's partition (profile, tasks) but the closed marker."""
+        marker = keys.account_closed(sub)["SK"]
+        removed, start = 0, None
+        while True:
+            page = self._query_page(
+                keys.user_partition(sub), index=None, limit=_PURGE_PAGE, start_key=start
+            )
+            doomed = [
+                keys.Key(PK=str(item[keys.PK]), SK=str(item[keys.SK]))
+                for item in page.items
+                if item[keys.SK] != marker
+            ]
+            if doomed:
+                self._batch_delete(doomed)
+                removed += len(doomed)
+            if page.next_key is None:
+                return removed
+            start = page.next_key

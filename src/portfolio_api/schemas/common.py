@@ -45,6 +45,9 @@ def _https_url(value: str) -> str:
     return value
 
 
+StrictBool = Annotated[bool, Field(strict=True)]
+"""A body's true or false: `"yes"`, `1` or `"true"` are a 400, not a guess."""
+
 HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https_url)]
 """An absolute `https` URL: the contract allows no other scheme for stored links."""
 

@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from portfolio_api.content.slugs import SLUG_PATTERN
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl
+from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl, StrictBool
 
 Status = Literal["draft", "published"]
 Slug = Annotated[str, Field(max_length=100, pattern=SLUG_PATTERN, examples=["hello-world"])]
@@ -103,7 +103,7 @@ class ProjectCreate(ContentCreate):
     repo_url: HttpsUrl | None = None
     live_url: HttpsUrl | None = None
     image_url: HttpsUrl | None = None
-    featured: bool = False
+    featured: StrictBool = False
     start_date: date | None = None
     end_date: date | None = None
 

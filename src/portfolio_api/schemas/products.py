@@ -6,7 +6,13 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl, partial_model
+from portfolio_api.schemas.common import (
+    ApiModel,
+    ApiRequest,
+    HttpsUrl,
+    StrictBool,
+    partial_model,
+)
 from portfolio_api.schemas.currencies import Currency
 
 CENT = Decimal("0.01")
@@ -34,25 +40,26 @@ def _price(value: Any) -> Decimal:
         raise ValueError("must have at most 2 decimals")
     if number < 0:
         raise ValueError("must be at least 0")
+    if number.is_zero():
+        number = abs(number)  # -0.00 is 0.00: a signed zero is no price
     if number > MAX_PRICE:
         raise ValueError(f"must be at most {MAX_PRICE}")
     return cents(number)
 
 
-Price = Annotated[
-    Decimal,
-    PlainValidator(_price),
-    WithJsonSchema(
-        {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 9999999999.99,
-            "multipleOf": 0.01,
-            "description": "A JSON number with at most 2 decimals, kept exact.",
-            "examples": [19.99],
-        }
-    ),
-]
+_PRICE_SCHEMA = WithJsonSchema(
+    {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 9999999999.99,
+        "multipleOf": 0.01,
+        "description": "A JSON number with at most 2 decimals, kept exact.",
+        "examples": [19.99],
+    }
+)
+Price = Annotated[Decimal, PlainValidator(_price), _PRICE_SCHEMA]
+PriceOut = Annotated[Decimal, _PRICE_SCHEMA]
+"""A price as answered: printed as the exact JSON number it is (see core/exact_json.py)."""
 ProductId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["PROD001"])]
 Stock = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
 
@@ -83,7 +90,7 @@ class ProductCreate(ApiRequest):
     currency: Currency = "USD"
     stock: Stock
     image_url: HttpsUrl | None = None
-    active: bool = True
+    active: StrictBool = True
 
 
 ProductUpdate = partial_model("ProductUpdate", ProductCreate, exclude=frozenset({"id"}))
@@ -106,7 +113,7 @@ class Product(ApiModel):
     name: str
     description: str | None
     category: str
-    price: Decimal
+    price: PriceOut
     currency: str
     stock: int
     image_url: str | None

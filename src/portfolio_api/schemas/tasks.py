@@ -1,5 +1,6 @@
 """Bodies and queries of `/v1/tasks`."""
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -24,9 +25,14 @@ Priority = Literal["low", "medium", "high"]
 MIN_YEAR, MAX_YEAR = 1000, 9998  # four-digit years in UTC, so stored instants sort as text
 
 
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
+
+
 def _iso_text(value: object) -> object:
-    """Instants are ISO 8601 text: a bare number is not read as a Unix timestamp."""
-    if not isinstance(value, str | datetime):
+    """Instants are ISO 8601 text: a number, even written as a string, is no Unix timestamp."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_TIME.match(value):
         raise ValueError("must be an ISO 8601 instant with a time zone")
     return value
 
@@ -93,12 +99,16 @@ class Task(ApiModel):
 
 
 class TaskFilters(ApiRequest):
-    """One filter at a time; each is a key condition (see DYNAMODB-DESIGN.md)."""
+    """Filters combine; the first of `dueBefore`, `status`, `priority` is the key condition."""
 
     status: TaskStatus | None = None
     priority: Priority | None = None
     due_before: Instant | None = Field(
-        default=None, description="Tasks due strictly before this instant, latest due first."
+        default=None,
+        description=(
+            "Tasks due strictly before this instant, latest due first (the list is read in"
+            " due-date order whenever this filter is set)."
+        ),
     )
     limit: Limit = DEFAULT_LIMIT
     cursor: CursorParam = None

@@ -4,15 +4,13 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic.alias_generators import to_camel
-
 from portfolio_api.core.clock import Clock, iso_z
-from portfolio_api.core.errors import NotFound, ValidationFailed
+from portfolio_api.core.errors import NotFound
 from portfolio_api.core.ids import new_id
 from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
-from portfolio_api.repositories.base import ConditionFailed, Item, Page
-from portfolio_api.repositories.tasks import TaskRepository
+from portfolio_api.repositories.base import ConditionFailed, Item
+from portfolio_api.repositories.tasks import TaskCriteria, TaskRepository
 from portfolio_api.schemas.common import ApiRequest
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters
 from portfolio_api.services.optimistic import change_versioned, changed, patch_changes, stale
@@ -91,29 +89,15 @@ class TaskService:
             raise stale() from None
 
     def list_tasks(self, user: Principal, filters: TaskFilters) -> dict[str, Any]:
-        """One page of the caller's tasks, newest first, under at most one filter."""
-        chosen = [name for name in ("status", "priority", "due_before") if getattr(filters, name)]
-        if len(chosen) > 1:
-            raise ValidationFailed(
-                "Use one filter at a time.",
-                errors=[{"field": to_camel(n), "message": "one filter at a time"} for n in chosen],
-            )
-        value = getattr(filters, chosen[0]) if chosen else None
-        shown = _bound(value) if isinstance(value, datetime) else value
-        scope = f"tasks|{user.sub}|{chosen[0] if chosen else ''}|{shown}"
+        """One page of the caller's tasks under any combination of the filters."""
+        criteria = TaskCriteria(
+            status=filters.status,
+            priority=filters.priority,
+            due_before=_bound(filters.due_before) if filters.due_before else None,
+        )
+        scope = f"tasks|{user.sub}|{criteria.status}|{criteria.priority}|{criteria.due_before}"
         start = self._cursors.decode(scope, filters.cursor)
-        page: Page
-        if filters.status:
-            page = self._repository.list_by_status(user.sub, filters.status, filters.limit, start)
-        elif filters.priority:
-            page = self._repository.list_by_priority(
-                user.sub, filters.priority, filters.limit, start
-            )
-        elif filters.due_before:
-            bound = _bound(filters.due_before)
-            page = self._repository.list_due_before(user.sub, bound, filters.limit, start)
-        else:
-            page = self._repository.list_recent(user.sub, filters.limit, start)
+        page = self._repository.list_tasks(user.sub, criteria, filters.limit, start)
         return {
             "items": [view(item) for item in page.items],
             "nextCursor": self._cursors.encode(scope, page.next_key),

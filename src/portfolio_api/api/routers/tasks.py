@@ -28,7 +28,7 @@ async def create_task(
 async def list_tasks(
     filters: Annotated[TaskFilters, Query()], user: CurrentUser, tasks: TaskServiceDep
 ) -> ExactJSONResponse:
-    """The caller's tasks, newest first; `status`, `priority` or `dueBefore` (one at a time)."""
+    """The caller's tasks, newest first; `status`, `priority` and `dueBefore` combine."""
     return ExactJSONResponse(tasks.list_tasks(user, filters))
 
 

@@ -1,0 +1,109 @@
+"""`portfolio-api delete-user`: a user deleted from the product leaves no reachable tasks behind."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from portfolio_api.cli import main
+from portfolio_api.local.stack import LocalStack
+from tests.conftest import SignedInUser
+
+
+@pytest.fixture
+def operator_env(monkeypatch: pytest.MonkeyPatch, stack: LocalStack) -> None:
+    """The CLI's configuration, as an operator would export it for the deployed stack."""
+    monkeypatch.setenv("DYNAMODB_TABLE_NAME", stack.table_name)
+    monkeypatch.setenv("COGNITO_USER_POOL_ID", stack.user_pool_id)
+    monkeypatch.setenv("COGNITO_CLIENT_ID", stack.client_id)
+    monkeypatch.setenv("COGNITO_REGION", "us-east-1")
+
+
+def partition(dynamodb: Any, stack: LocalStack, sub: str) -> list[str]:
+    """The sort keys stored under a user's partition, read straight from the table."""
+    response = dynamodb.query(
+        TableName=stack.table_name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{sub}"}},
+    )
+    return sorted(item["SK"]["S"] for item in response["Items"])
+
+
+def add_task(client: TestClient, user: SignedInUser, title: str) -> dict[str, Any]:
+    response = client.post("/v1/tasks", json={"title": title}, headers=user.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_a_deleted_user_leaves_no_reachable_tasks(
+    client: TestClient,
+    member: SignedInUser,
+    make_user: Callable[..., SignedInUser],
+    dynamodb: Any,
+    stack: LocalStack,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a member with a profile and two tasks, and a bystander with one of their own
+    secret = add_task(client, member, "secret plan")
+    add_task(client, member, "second")
+    bystander = make_user("bystander@example.com")
+    kept = add_task(client, bystander, "not touched")
+    assert len(partition(dynamodb, stack, member.sub)) == 3
+
+    # When the operator deletes the member
+    assert main(["delete-user", member.email]) == 0
+    assert f"user {member.sub} deleted from the pool and purged: 3 items removed" in (
+        capsys.readouterr().out
+    )
+
+    # Then only the closed-account marker is left of them
+    assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
+    # and their token, still unexpired, reaches nothing and cannot write anything back
+    assert client.get("/v1/tasks", headers=member.headers).json()["items"] == []
+    assert client.get(f"/v1/tasks/{secret['id']}", headers=member.headers).status_code == 404
+    refused = client.post("/v1/tasks", json={"title": "again"}, headers=member.headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    assert client.get("/v1/users/me", headers=member.headers).status_code == 401
+    assert (
+        client.patch("/v1/users/me", json={"bio": "back"}, headers=member.headers).status_code
+        == 401
+    )
+    assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
+    # nor can they sign in or refresh
+    login = client.post("/v1/auth/login", json={"email": member.email, "password": member.password})
+    assert login.status_code == 401
+    refresh = client.post("/v1/auth/refresh", json={"refreshToken": member.refresh_token})
+    assert refresh.status_code == 401
+    # and someone signing up again with the same e-mail starts empty
+    again = make_user(member.email)
+    assert again.sub != member.sub
+    assert client.get("/v1/tasks", headers=again.headers).json()["items"] == []
+    # while the bystander keeps everything
+    listed = client.get("/v1/tasks", headers=bystander.headers).json()["items"]
+    assert [task["id"] for task in listed] == [kept["id"]]
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_data_of_a_user_the_pool_no_longer_has_is_purged_by_sub(
+    client: TestClient, member: SignedInUser, cognito: Any, dynamodb: Any, stack: LocalStack
+) -> None:
+    for n in range(3):
+        add_task(client, member, f"task {n}")
+    cognito.admin_delete_user(UserPoolId=stack.user_pool_id, Username=member.email)
+    assert main(["delete-user", member.email]) == 1
+    assert len(partition(dynamodb, stack, member.sub)) == 4
+    assert main(["delete-user", "--sub", member.sub]) == 0
+    assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
+    assert main(["delete-user", "--sub", member.sub]) == 0  # idempotent
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_the_purge_goes_past_one_page(
+    client: TestClient, member: SignedInUser, dynamodb: Any, stack: LocalStack
+) -> None:
+    for n in range(130):
+        add_task(client, member, f"task {n}")
+    assert main(["delete-user", member.email]) == 0
+    assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
