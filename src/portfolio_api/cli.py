@@ -93,12 +93,12 @@ def run_dev(host: str, port: int) -> None:
 def run_create_owner(email: str, password_stdin: bool) -> None:
     """Make or promote the owner in the configured (real) pool."""
     from portfolio_api.core.clock import system_clock
-    from portfolio_api.core.settings import load_settings
+    from portfolio_api.core.settings import load_stack_settings
     from portfolio_api.db.client import cognito_client, dynamodb_client
     from portfolio_api.repositories.users import UserRepository
     from portfolio_api.services.owner_setup import ensure_owner
 
-    settings = load_settings()
+    settings = load_stack_settings()
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     result = ensure_owner(
         cognito_client(settings.region),
@@ -120,12 +120,12 @@ def run_create_owner(email: str, password_stdin: bool) -> None:
 def run_delete_user(email: str | None, sub: str | None) -> int:
     """Delete a user and every item stored under their `sub` from the configured pool and table."""
     from portfolio_api.core.clock import system_clock
-    from portfolio_api.core.settings import load_settings
+    from portfolio_api.core.settings import load_stack_settings
     from portfolio_api.db.client import cognito_client, dynamodb_client
     from portfolio_api.repositories.users import UserRepository
     from portfolio_api.services.user_removal import UnknownUser, delete_user
 
-    settings = load_settings()
+    settings = load_stack_settings()
     try:
         result = delete_user(
             cognito_client(settings.region),

@@ -18,8 +18,11 @@ class SettingsError(RuntimeError):
     """A missing or malformed setting; the message names it in one line."""
 
 
-class Settings(BaseSettings):
-    """Every setting the service reads. boto3 reads `AWS_ENDPOINT_URL*` and credentials itself."""
+class StackSettings(BaseSettings):
+    """Where the stack is: all that the operator's commands (`create-owner`, `delete-user`) need.
+
+    boto3 reads `AWS_ENDPOINT_URL*` and credentials itself.
+    """
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
@@ -28,10 +31,20 @@ class Settings(BaseSettings):
     cognito_client_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w+]+$")
     cognito_region: str = Field(default="", pattern=r"^([a-z]{2}(-[a-z]+)+-\d)?$")
     environment: Literal["local", "test", "dev", "staging", "prod"] = "local"
+    owner_group: str = "owner"
+
+    @property
+    def region(self) -> str:
+        """The Cognito region; the pool id starts with it, so it defaults from there."""
+        return self.cognito_region or self.cognito_user_pool_id.split("_", 1)[0]
+
+
+class Settings(StackSettings):
+    """Every setting the service reads."""
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     allow_signup: bool = True
-    owner_group: str = "owner"
     cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     analytics_skip_bots: bool = True
@@ -77,20 +90,25 @@ class Settings(BaseSettings):
         return self.cursor_secret.get_secret_value().encode()
 
     @property
-    def region(self) -> str:
-        """The Cognito region; the pool id starts with it, so it defaults from there."""
-        return self.cognito_region or self.cognito_user_pool_id.split("_", 1)[0]
-
-    @property
     def issuer(self) -> str:
         """Cognito's issuer form, kept even when the JWKS comes from a local stand-in."""
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.cognito_user_pool_id}"
 
 
 def load_settings() -> Settings:
-    """Read the environment now, turning pydantic's report into one line that names the setting."""
+    """The service's settings, read from the environment now."""
+    return _read(Settings)
+
+
+def load_stack_settings() -> StackSettings:
+    """The operator's settings: the stack's names only, no service secret."""
+    return _read(StackSettings)
+
+
+def _read[S: StackSettings](kind: type[S]) -> S:
+    """Turn pydantic's report into one line that names each bad setting."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -1,5 +1,7 @@
-"""`portfolio-api delete-user`: a user deleted from the product leaves no reachable tasks behind."""
+"""The operator's commands against the stack: `create-owner`, and `delete-user`, after which a
+deleted user leaves no reachable tasks behind."""
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +15,33 @@ from tests.conftest import SignedInUser
 
 @pytest.fixture
 def operator_env(monkeypatch: pytest.MonkeyPatch, stack: LocalStack) -> None:
-    """The CLI's configuration, as an operator would export it for the deployed stack."""
+    """Exactly what README's deployment walk-through exports: no service secret among it."""
     monkeypatch.setenv("DYNAMODB_TABLE_NAME", stack.table_name)
     monkeypatch.setenv("COGNITO_USER_POOL_ID", stack.user_pool_id)
     monkeypatch.setenv("COGNITO_CLIENT_ID", stack.client_id)
-    monkeypatch.setenv("COGNITO_REGION", "us-east-1")
+    monkeypatch.setenv("ENVIRONMENT", "dev")
+    monkeypatch.delenv("CURSOR_SECRET", raising=False)
+    monkeypatch.delenv("COGNITO_REGION", raising=False)
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_create_owner_with_the_readme_settings_makes_a_working_owner(
+    client: TestClient, cognito: Any, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = "Owner-Password-42!"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sys.stdin", io.StringIO(password + "\n"))
+        assert main(["create-owner", "Boss@Example.com", "--password-stdin"]) == 0
+    assert "owner boss@example.com" in capsys.readouterr().out.lower()
+    login = client.post("/v1/auth/login", json={"email": "boss@example.com", "password": password})
+    assert login.status_code == 200, login.text
+    me = client.get(
+        "/v1/users/me", headers={"Authorization": f"Bearer {login.json()['idToken']}"}
+    ).json()
+    assert me["isOwner"] is True and me["name"] == "Owner"
+    assert main(["create-owner", "boss@example.com"]) == 0  # again: promoted, not duplicated
+    users = cognito.list_users(UserPoolId=stack.user_pool_id)["Users"]
+    assert len(users) == 1
 
 
 def partition(dynamodb: Any, stack: LocalStack, sub: str) -> list[str]:
