@@ -114,6 +114,7 @@ def test_task_reads_make_one_call(
         ("/v1/tasks", {"status": "pending"}),
         ("/v1/tasks", {"priority": "high"}),
         ("/v1/tasks", {"dueBefore": "2027-01-01T00:00:00Z"}),
+        ("/v1/tasks", {"status": "pending", "priority": "high"}),
         (f"/v1/tasks/{task['id']}", {}),
     ]
     for path, params in reads:
