@@ -437,3 +437,41 @@ def test_strict_dates_and_client_field_names(client: TestClient) -> None:
     assert stamp.status_code == 400 and stamp.json()["errors"][0]["field"] == "from"
     bad_type = client.get("/v1/analytics/views/video/x")
     assert bad_type.status_code == 400 and bad_type.json()["errors"][0]["field"] == "contentType"
+
+
+def test_a_view_counted_during_an_edit_is_kept_on_the_item_and_its_lists(
+    app: FastAPI,
+    client: TestClient,
+    owner: SignedInUser,
+    published: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from portfolio_api.services.analytics import Visitor
+
+    post = published("Raced")
+    repository = app.state.container.content_service._repository
+    real_get = repository.get
+    raced: list[bool] = []
+
+    def get_then_view(spec: Any, item_id: str, *, consistent: bool = False) -> Any:
+        item = real_get(spec, item_id, consistent=consistent)
+        if consistent and not raced:  # the edit's read: a view commits before its write
+            somebody = Visitor("203.0.113.7", BROWSER, do_not_track=False, principal=None)
+            raced.append(app.state.container.analytics_service.view(somebody, "blog", item_id))
+        return item
+
+    monkeypatch.setattr(repository, "get", get_then_view)
+    edited = client.patch(
+        f"/v1/blog/posts/{post['id']}",
+        json={"summary": "Edited while viewed"},
+        headers={**owner.headers, "If-Match": f'"{post["version"]}"'},  # right: not a 412
+    )
+    assert raced == [True]
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["version"], edited.json()["views"]) == (post["version"] + 1, 1)
+    item = client.get(f"/v1/blog/posts/{post['id']}").json()
+    published_list = client.get("/v1/blog/posts").json()["items"]
+    owner_list = client.get("/v1/blog/posts", params={"status": "all"}, headers=owner.headers)
+    assert item["views"] == 1 and item["summary"] == "Edited while viewed"
+    assert [(i["id"], i["views"]) for i in published_list] == [(post["id"], 1)]
+    assert [(i["id"], i["views"]) for i in owner_list.json()["items"]] == [(post["id"], 1)]

@@ -5,7 +5,10 @@ Every change is one `TransactWriteItems` planned from the item before and after 
 
 - the item itself (`SK = ITEM`, found by id, and through GSI3 by slug): Put with
   `attribute_not_exists` on create, otherwise Update/Delete on the condition
-  `version = <the version read>`; `views` is never written by these updates;
+  `version = <the version read>`; `views` is never written by these updates, but an Update
+  also requires `views = <the views read>`, because the list entries rewritten beside it carry
+  that value: a view counted since the read cancels the change (the service reads again)
+  instead of being overwritten on the entries;
 - its list entries, light copies without the long Markdown body: one in its status list
   (GSI1), one in the owner's `all` list (GSI2), and while published one per facet value (GSI1);
 - its slug claim: taken on create or rename, turned into a redirect for the old slug on rename,
@@ -160,6 +163,14 @@ class ContentRepository(Repository):
         update, names, values = state_update(
             _stored_item(spec, old), _stored_item(spec, new), skip=_NOT_WRITTEN
         )
+        # Invariant: the list entries written beside the item carry the views it holds.
+        read_views = old.get("views")
+        if read_views is None:
+            condition += " AND attribute_not_exists(#views)"
+        else:
+            condition += " AND #views = :read_views"
+            guard_values[":read_views"] = read_views
+        guard_names["#views"] = "views"
         return {
             "Update": {
                 "Key": key,
