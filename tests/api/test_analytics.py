@@ -475,3 +475,26 @@ def test_a_view_counted_during_an_edit_is_kept_on_the_item_and_its_lists(
     assert item["views"] == 1 and item["summary"] == "Edited while viewed"
     assert [(i["id"], i["views"]) for i in published_list] == [(post["id"], 1)]
     assert [(i["id"], i["views"]) for i in owner_list.json()["items"]] == [(post["id"], 1)]
+    by_category = client.get("/v1/blog/posts", params={"category": "engineering"}).json()
+    assert [(i["id"], i["views"]) for i in by_category["items"]] == [(post["id"], 1)]
+
+
+@pytest.mark.parametrize("spec_name", ["blog", "project", "certification"])
+def test_filtered_lists_show_counted_views(
+    client: TestClient, owner: SignedInUser, spec_name: str
+) -> None:
+    from portfolio_api.content.collections import ALL_COLLECTIONS
+    from portfolio_api.content.spec import facet_key
+
+    spec = next(s for s in ALL_COLLECTIONS if s.name == spec_name)
+    body = content_payload(spec, status="published")
+    viewed = client.post(spec.path, json=body, headers=owner.headers).json()
+    other = client.post(spec.path, json=body, headers=owner.headers).json()
+    for n in range(2):
+        assert view(client, spec.name, viewed["id"], n).json() == {"counted": True}
+    for facet in spec.facets:
+        raw = viewed[facet.attribute]
+        value = facet_key(raw[0] if isinstance(raw, list) else raw)
+        listed = client.get(spec.path, params={facet.param: value}).json()["items"]
+        views = {item["id"]: item["views"] for item in listed}
+        assert views == {viewed["id"]: 2, other["id"]: 0}, (facet.param, value)

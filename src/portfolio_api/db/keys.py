@@ -15,6 +15,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | item by id            | GetItem | table | PK=CONTENT#<c>#<id>, SK=ITEM          | C/{id}      |
 | item/redirect by slug | Query   | GSI3  | GSI3PK=SLUG#<c>#<slug>                | C/{slug}    |
 | published by facet    | Query   | GSI1  | GSI1PK=CONTENT#<c>#FACET#<f>#<v>      | ?<f>=<v>    |
+| …their view counts    | BatchGetItem of VIEWS#<c>#<id> / TOP#all, one per page | ?<f>=<v>   |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
 | idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
