@@ -498,3 +498,46 @@ def test_filtered_lists_show_counted_views(
         listed = client.get(spec.path, params={facet.param: value}).json()["items"]
         views = {item["id"]: item["views"] for item in listed}
         assert views == {viewed["id"]: 2, other["id"]: 0}, (facet.param, value)
+
+
+def lambda_client(stack: Any, clock: Clock, secret: str) -> TestClient:
+    """Another Lambda container: its own app and service (salt cache), one table."""
+    settings = make_settings(stack, cursor_secret=secret)
+    return TestClient(create_app(settings, Container(settings, clock=clock)))
+
+
+def stored(dynamodb: Any, prefix: str) -> list[dict[str, Any]]:
+    items = dynamodb.scan(TableName="portfolio-test")["Items"]  # test inspection only
+    return [i for i in items if i["PK"]["S"].startswith(prefix)]
+
+
+def test_two_lambdas_with_one_secret_agree_on_the_salt_and_count_a_visitor_once(
+    stack: Any, clock: Clock, dynamodb: Any
+) -> None:
+    secret = "one-shared-secret-of-at-least-32-chars"
+    first, second = lambda_client(stack, clock, secret), lambda_client(stack, clock, secret)
+    assert track(first, browser()) is True  # the first Lambda makes the day's salt
+    assert track(second, browser()) is False  # the second one takes it: same hash, a repeat
+    assert track(second, browser(1)) is True
+    assert track(first, browser(1)) is False
+    assert count(first) == {"total": 2, "today": 2}
+    assert len(stored(dynamodb, "SALT#")) == 1 and len(stored(dynamodb, "VISITED#")) == 2
+
+
+def test_the_visitor_hash_is_keyed_by_the_server_secret(
+    stack: Any, clock: Clock, dynamodb: Any
+) -> None:
+    import hashlib
+
+    agent = browser()["User-Agent"]
+    one = lambda_client(stack, clock, "the-first-secret-of-at-least-32-chars")
+    other = lambda_client(stack, clock, "another-secret-of-at-least-32-chars!")
+    assert track(one, browser()) is True
+    assert track(other, browser()) is True  # same salt and visitor, another key: another hash
+    markers = [m["PK"]["S"] for m in stored(dynamodb, "VISITED#")]
+    assert len(set(markers)) == 2
+    # What the table holds (the salt) is not enough to recompute a marker without the key.
+    (salt,) = [s["salt"]["S"] for s in stored(dynamodb, "SALT#")]
+    material = f"{salt}\nvisit\ntestclient\n{agent}".encode()
+    unkeyed = hashlib.sha256(material).hexdigest()[:32]
+    assert not any(unkeyed in marker for marker in markers)

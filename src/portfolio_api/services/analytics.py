@@ -1,11 +1,19 @@
 """Visits and views, counted once per visitor per day, with no personal data kept.
 
-A visitor is `sha256(salt ‖ ip ‖ user agent)`: the salt is random, shared by every Lambda
-through one conditional put, and expires with its day, so yesterday's hashes cannot be linked
-to today's and nobody can reverse one. The IP and user agent are used in memory only.
+A visitor is `HMAC-SHA256(key, salt ‖ purpose ‖ ip ‖ user agent)`, cut to 128 bits:
+
+- the salt is random, rotates every UTC day, is shared by every Lambda through one conditional
+  put and expires with its day, so yesterday's hashes cannot be linked to today's;
+- the key is derived from the server secret (`CURSOR_SECRET`) and is never stored, so the table
+  alone — or a backup of it, salts included — cannot be brute-forced back to an address (IPv4
+  times the common user agents is a small space) nor used to recognise a known one;
+- the purpose (`visit`, or `view` and the item) keeps a visitor's markers from being joined.
+
+The IP and user agent are used in memory only.
 """
 
 import hashlib
+import hmac
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -33,6 +41,12 @@ MAX_DAILY_POINTS = 366
 MAX_MONTHLY_POINTS = 60
 SUMMARY_TOP = 10
 SUMMARY_WINDOW_DAYS = 7  # top paths and referrers: the last 7 days (14 Queries)
+_VISITOR_KEY_PURPOSE = b"visitor-hash"
+
+
+def visitor_hash_key(secret: bytes) -> bytes:
+    """Visitor hashes get a key of their own: the cursor MAC key never doubles as it."""
+    return hmac.new(secret, _VISITOR_KEY_PURPOSE, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +71,17 @@ class CountingRules:
 class AnalyticsService:
     """Tracking, views and the reports over them."""
 
-    def __init__(self, repository: AnalyticsRepository, clock: Clock, rules: CountingRules) -> None:
+    def __init__(
+        self,
+        repository: AnalyticsRepository,
+        clock: Clock,
+        rules: CountingRules,
+        visitor_key: bytes,
+    ) -> None:
         self._repository = repository
         self._clock = clock
         self._rules = rules
+        self._visitor_key = visitor_key  # see `visitor_hash_key`; never stored or logged
         self._salts: dict[str, str] = {}
 
     # counting
@@ -228,8 +249,8 @@ class AnalyticsService:
         return bool(self._rules.skip_owner and visitor.principal and visitor.principal.is_owner)
 
     def _hash(self, day: str, visitor: Visitor, purpose: str) -> str:
-        """One-way and per purpose: a visit marker and a view marker of the same visitor share
-        nothing, so markers cannot be joined into a browsing trail."""
+        """One-way, keyed and per purpose: without the server's key the table cannot reverse a
+        marker, and a visitor's visit and view markers cannot be joined into a trail."""
         salt = self._salts.get(day)
         if salt is None:
             salt = self._repository.claim_salt(
@@ -237,7 +258,7 @@ class AnalyticsService:
             )
             self._salts = {day: salt}  # yesterday's salt is dropped from memory as well
         material = f"{salt}\n{purpose}\n{visitor.ip}\n{visitor.user_agent or ''}".encode()
-        return hashlib.sha256(material).hexdigest()[:32]
+        return hmac.new(self._visitor_key, material, hashlib.sha256).hexdigest()[:32]
 
     @staticmethod
     def _countable(content_type: str, item: Item | None) -> bool:
