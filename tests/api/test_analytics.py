@@ -541,3 +541,122 @@ def test_the_visitor_hash_is_keyed_by_the_server_secret(
     material = f"{salt}\nvisit\ntestclient\n{agent}".encode()
     unkeyed = hashlib.sha256(material).hexdigest()[:32]
     assert not any(unkeyed in marker for marker in markers)
+
+
+def top_of(client: TestClient, content_type: str | None = None) -> list[tuple[str, str, int]]:
+    params = {"contentType": content_type} if content_type else {}
+    items = client.get("/v1/analytics/top", params=params).json()["items"]
+    return [(i["contentId"], i["title"], i["views"]) for i in items]
+
+
+def test_top_lists_follow_deletes_renames_and_deactivation(
+    client: TestClient, owner: SignedInUser, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Soon gone")
+    mug = {"id": "MUG", "name": "Mug", "category": "Merch", "price": 9.5, "stock": 3}
+    assert client.post("/v1/products", json=mug, headers=owner.headers).status_code == 201
+    view(client, "blog", post["id"])
+    for n in range(2):
+        view(client, "product", "MUG", n)
+    assert top_of(client) == [("MUG", "Mug", 2), (post["id"], "Soon gone", 1)]
+
+    deleted = client.delete(f"/v1/blog/posts/{post['id']}", headers=owner.headers)
+    assert deleted.status_code == 204
+    assert top_of(client) == [("MUG", "Mug", 2)]
+    assert top_of(client, "blog") == []
+
+    patched = client.patch("/v1/products/MUG", json={"name": "Big mug"}, headers=owner.headers)
+    assert patched.status_code == 200
+    assert top_of(client) == top_of(client, "product") == [("MUG", "Big mug", 2)]
+
+    client.patch("/v1/products/MUG", json={"active": False}, headers=owner.headers)
+    assert top_of(client) == top_of(client, "product") == []
+    client.patch("/v1/products/MUG", json={"active": True}, headers=owner.headers)
+    assert top_of(client) == [("MUG", "Big mug", 2)]  # back, with its views
+
+    assert client.delete("/v1/products/MUG", headers=owner.headers).status_code == 204
+    assert top_of(client) == top_of(client, "product") == []
+    assert client.get("/v1/analytics/views/total").json() == {"total": 3}  # history stays
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/visitors/track", {"path": "/"}),
+        ("/v1/analytics/views", {"contentType": "blog", "contentId": "01NOSUCHTHING"}),
+    ],
+)
+def test_counting_refuses_an_invalid_token(
+    client: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    response = client.post(path, json=body, headers=browser(Authorization="Bearer garbage"))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
+    assert count(client)["total"] == 0
+
+
+def test_summary_windows_count_the_right_days(
+    client: TestClient, owner: SignedInUser, clock: Clock, published: Callable[..., dict[str, Any]]
+) -> None:
+    clock.now = START - timedelta(days=41)
+    post = published("Old and read")
+    for days_back in (0, 6, 7, 10, 40):
+        clock.now = START - timedelta(days=days_back)
+        assert track(client, browser(days_back), path=f"/day-{days_back}") is True
+        assert view(client, "blog", post["id"], days_back).json() == {"counted": True}
+    clock.now = START
+    summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
+    # 7 days are today and the 6 before it; 30 days are today and the 29 before it
+    assert summary["visitors"] == {"total": 5, "today": 1, "last7Days": 2, "last30Days": 4}
+    assert summary["views"] == {"total": 5, "last7Days": 2, "last30Days": 4}
+    assert summary["topPaths"] == [
+        {"path": "/day-0", "visitors": 1},
+        {"path": "/day-6", "visitors": 1},
+    ]
+    assert [i["views"] for i in summary["topContent"]] == [5]
+
+
+def test_salts_and_markers_expire_at_the_end_of_their_utc_day(
+    client: TestClient, clock: Clock, dynamodb: Any, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Expiring")
+    assert track(client, browser(1)) is True
+    assert view(client, "blog", post["id"], 1).json() == {"counted": True}
+    clock.now = START.replace(hour=23, minute=59, second=59, microsecond=999_999)
+    assert track(client, browser(2)) is True
+    assert view(client, "blog", post["id"], 2).json() == {"counted": True}
+    end_of_day = int(datetime(2026, 11, 22, tzinfo=UTC).timestamp())
+    expiring = [*stored(dynamodb, "SALT#"), *stored(dynamodb, "VISITED#")]
+    expiring += stored(dynamodb, "VIEWED#")
+    assert len(expiring) == 5
+    assert {int(item["expiresAt"]["N"]) for item in expiring} == {end_of_day}
+
+
+@pytest.mark.parametrize("what", ["track", "view"])
+def test_counting_that_keeps_conflicting_is_503_and_counts_nothing(
+    client: TestClient,
+    published: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+) -> None:
+    from portfolio_api.repositories.base import Repository, TransactionCancelled
+
+    post = published("Hot")
+    attempts: list[int] = []
+
+    def always_conflicting(self: Any, actions: Any, **kwargs: Any) -> None:
+        attempts.append(1)
+        raise TransactionCancelled([None, *["TransactionConflict"] * (len(actions) - 1)])
+
+    monkeypatch.setattr(Repository, "_transact", always_conflicting)
+    if what == "track":
+        response = client.post("/v1/visitors/track", json={"path": "/"}, headers=browser())
+    else:
+        response = view(client, "blog", post["id"])
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert len(attempts) > 1  # retried before giving up
+    monkeypatch.undo()
+    assert count(client)["total"] == 0
+    assert client.get(f"/v1/analytics/views/blog/{post['id']}").json()["views"] == 0
