@@ -313,11 +313,48 @@ def test_summary_is_the_owners_and_has_every_key(
         {"path": "/ok", "referrer": "not a url"},
         {"path": "/ok", "extra": 1},
         {},
+        {"path": "/a\u0000b"},
+        {"path": "/a\u001fb"},
+        {"path": "/a\u007f"},
+        {"path": "/a\u0085b"},
+        {"path": "/a b"},
+        {"path": "/ok", "referrer": "https://exa mple.com/"},
+        {"path": "/ok", "referrer": "https://example.com/\u0000"},
+        {"path": "/ok", "referrer": "https://user:pw@news.example/"},
+        {"path": "/ok", "referrer": "https://user@news.example/"},
+        {"path": "/ok", "referrer": "https://" + "a." * 124 + "example/"},  # a 255-char host
+        {"path": "/ok", "referrer": "https://" + "a" * 64 + ".example/"},
+        {"path": "/ok", "referrer": "https://-news.example/"},
+        {"path": "/ok", "referrer": "https://news..example/"},
+        {"path": "/ok", "referrer": "https://news.example:99999/"},
+        {"path": "/ok", "referrer": "http://[::1/"},
+        {"path": "/ok", "referrer": "https://news%2eexample/"},
     ],
 )
 def test_bad_track_bodies_are_400(client: TestClient, body: dict[str, Any]) -> None:
     response = client.post("/v1/visitors/track", json=body, headers=browser())
-    assert response.status_code == 400
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "validation_error"
+    assert count(client)["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("referrer", "host"),
+    [
+        ("http://[2001:db8::1]/x", "2001:db8::1"),
+        ("https://203.0.113.9:8443/x", "203.0.113.9"),
+        ("https://bücher.example/", "bücher.example"),
+        ("https://News.Example./a?b=c", "news.example."),
+        ("https://cdn_1.news.example/", "cdn_1.news.example"),
+        ("https://" + "a." * 123 + "example/", "a." * 123 + "example"),  # 253 characters
+    ],
+)
+def test_plain_referrers_are_counted_by_host(
+    client: TestClient, owner: SignedInUser, referrer: str, host: str
+) -> None:
+    assert track(client, browser(), referrer=referrer) is True
+    summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
+    assert summary["topReferrers"] == [{"referrer": host, "visitors": 1}]
 
 
 def test_nothing_stored_holds_the_ip_or_user_agent(
@@ -402,9 +439,11 @@ def test_paths_are_counted_without_query_and_at_any_length(
     assert track(client, browser(2), path=long_path) is True
     host = "a" * 60 + "." + "b" * 60 + ".example"
     assert track(client, browser(3), path="/", referrer=f"https://{host}/x") is True
+    assert track(client, browser(4), path="//evil.example/z?x=1") is True  # not a host
+    assert track(client, browser(5), path="/a#b?c") is True
     summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
     paths = {p["path"] for p in summary["topPaths"]}
-    assert paths == {"/reset", long_path, "/"}
+    assert paths == {"/reset", long_path, "/", "//evil.example/z", "/a"}
     assert summary["topReferrers"] == [{"referrer": host, "visitors": 1}]
 
 

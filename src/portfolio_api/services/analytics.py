@@ -14,6 +14,7 @@ The IP and user agent are used in memory only.
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -92,7 +93,7 @@ class AnalyticsService:
             return False
         now = self._clock()
         day, month = _day(now), now.strftime("%Y-%m")
-        page = urlsplit(path).path or "/"  # no query or fragment: they may hold tokens
+        page = _page_path(path)
         counters: list[keys.Key | Labelled] = [
             keys.counter("visitors", "TOTAL"),
             keys.counter("visitors#daily", day),
@@ -319,6 +320,14 @@ def _digest(text: str) -> str:
 def _add_months(start: date, months: int) -> str:
     index = start.year * 12 + start.month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _page_path(path: str) -> str:
+    """The path as counted, cut at the first `?` or `#`: a query or fragment may hold tokens.
+
+    Not `urlsplit`, which would read `//evil.example/z` as a host and count only `/z`.
+    """
+    return re.split(r"[?#]", path, maxsplit=1)[0]
 
 
 def _host(referrer: str | None) -> str | None:
