@@ -699,3 +699,24 @@ def test_counting_that_keeps_conflicting_is_503_and_counts_nothing(
     monkeypatch.undo()
     assert count(client)["total"] == 0
     assert client.get(f"/v1/analytics/views/blog/{post['id']}").json()["views"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "without_foo"),
+    [
+        ("/v1/visitors/count", 200),
+        ("/v1/visitors/trends?period=daily&from=2026-11-01&to=2026-11-02", 200),
+        ("/v1/analytics/views/total", 200),
+        ("/v1/analytics/views/blog/01NOSUCHTHING", 404),
+        ("/v1/analytics/top?limit=3", 200),
+        ("/v1/analytics/summary", 200),
+    ],
+)
+def test_unknown_query_parameters_are_400(
+    client: TestClient, owner: SignedInUser, path: str, without_foo: int
+) -> None:
+    with_foo = path + ("&" if "?" in path else "?") + "foo=1"
+    response = client.get(with_foo, headers=owner.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"] == [{"field": "foo", "message": "unknown field"}]
+    assert client.get(path, headers=owner.headers).status_code == without_foo

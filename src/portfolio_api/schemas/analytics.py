@@ -69,6 +69,10 @@ class ViewRequest(ApiRequest):
     content_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
+class NoQuery(ApiRequest):
+    """The query of a route that takes none: any parameter is an unknown field (400)."""
+
+
 class Counted(ApiModel):
     counted: bool
 
