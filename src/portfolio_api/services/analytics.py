@@ -203,7 +203,7 @@ class AnalyticsService:
 
     def summary(self) -> dict[str, Any]:
         """The owner's overview in 18 calls: 1 BatchGetItem, 3 Queries, and 14 for the last
-        7 days' paths and referrers."""
+        7 days' paths and referrers (a day's paths past 1 MB take more; see DYNAMODB-DESIGN.md)."""
         today = self._clock().date()
         month_ago = today - timedelta(days=29)
         week_ago = today - timedelta(days=6)
