@@ -17,7 +17,7 @@ from portfolio_api.repositories.idempotency import IdempotencyRepository
 from portfolio_api.repositories.products import ProductRepository
 from portfolio_api.repositories.tasks import TaskRepository
 from portfolio_api.repositories.users import UserRepository
-from portfolio_api.services.analytics import AnalyticsService, CountingRules
+from portfolio_api.services.analytics import AnalyticsService, CountingRules, visitor_hash_key
 from portfolio_api.services.auth import AuthService
 from portfolio_api.services.content import ContentService
 from portfolio_api.services.idempotency import IdempotencyService
@@ -111,7 +111,8 @@ class Container:
             honour_privacy_signals=self.settings.analytics_honour_privacy_signals,
             skip_owner=self.settings.analytics_skip_owner,
         )
-        return AnalyticsService(repository, self.clock, rules)
+        visitor_key = visitor_hash_key(self.settings.signing_key)
+        return AnalyticsService(repository, self.clock, rules, visitor_key)
 
     @cached_property
     def idempotency_service(self) -> IdempotencyService:

@@ -313,11 +313,48 @@ def test_summary_is_the_owners_and_has_every_key(
         {"path": "/ok", "referrer": "not a url"},
         {"path": "/ok", "extra": 1},
         {},
+        {"path": "/a\u0000b"},
+        {"path": "/a\u001fb"},
+        {"path": "/a\u007f"},
+        {"path": "/a\u0085b"},
+        {"path": "/a b"},
+        {"path": "/ok", "referrer": "https://exa mple.com/"},
+        {"path": "/ok", "referrer": "https://example.com/\u0000"},
+        {"path": "/ok", "referrer": "https://user:pw@news.example/"},
+        {"path": "/ok", "referrer": "https://user@news.example/"},
+        {"path": "/ok", "referrer": "https://" + "a." * 124 + "example/"},  # a 255-char host
+        {"path": "/ok", "referrer": "https://" + "a" * 64 + ".example/"},
+        {"path": "/ok", "referrer": "https://-news.example/"},
+        {"path": "/ok", "referrer": "https://news..example/"},
+        {"path": "/ok", "referrer": "https://news.example:99999/"},
+        {"path": "/ok", "referrer": "http://[::1/"},
+        {"path": "/ok", "referrer": "https://news%2eexample/"},
     ],
 )
 def test_bad_track_bodies_are_400(client: TestClient, body: dict[str, Any]) -> None:
     response = client.post("/v1/visitors/track", json=body, headers=browser())
-    assert response.status_code == 400
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "validation_error"
+    assert count(client)["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("referrer", "host"),
+    [
+        ("http://[2001:db8::1]/x", "2001:db8::1"),
+        ("https://203.0.113.9:8443/x", "203.0.113.9"),
+        ("https://bücher.example/", "bücher.example"),
+        ("https://News.Example./a?b=c", "news.example."),
+        ("https://cdn_1.news.example/", "cdn_1.news.example"),
+        ("https://" + "a." * 123 + "example/", "a." * 123 + "example"),  # 253 characters
+    ],
+)
+def test_plain_referrers_are_counted_by_host(
+    client: TestClient, owner: SignedInUser, referrer: str, host: str
+) -> None:
+    assert track(client, browser(), referrer=referrer) is True
+    summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
+    assert summary["topReferrers"] == [{"referrer": host, "visitors": 1}]
 
 
 def test_nothing_stored_holds_the_ip_or_user_agent(
@@ -402,9 +439,11 @@ def test_paths_are_counted_without_query_and_at_any_length(
     assert track(client, browser(2), path=long_path) is True
     host = "a" * 60 + "." + "b" * 60 + ".example"
     assert track(client, browser(3), path="/", referrer=f"https://{host}/x") is True
+    assert track(client, browser(4), path="//evil.example/z?x=1") is True  # not a host
+    assert track(client, browser(5), path="/a#b?c") is True
     summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
     paths = {p["path"] for p in summary["topPaths"]}
-    assert paths == {"/reset", long_path, "/"}
+    assert paths == {"/reset", long_path, "/", "//evil.example/z", "/a"}
     assert summary["topReferrers"] == [{"referrer": host, "visitors": 1}]
 
 
@@ -437,3 +476,247 @@ def test_strict_dates_and_client_field_names(client: TestClient) -> None:
     assert stamp.status_code == 400 and stamp.json()["errors"][0]["field"] == "from"
     bad_type = client.get("/v1/analytics/views/video/x")
     assert bad_type.status_code == 400 and bad_type.json()["errors"][0]["field"] == "contentType"
+
+
+def test_a_view_counted_during_an_edit_is_kept_on_the_item_and_its_lists(
+    app: FastAPI,
+    client: TestClient,
+    owner: SignedInUser,
+    published: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from portfolio_api.services.analytics import Visitor
+
+    post = published("Raced")
+    repository = app.state.container.content_service._repository
+    real_get = repository.get
+    raced: list[bool] = []
+
+    def get_then_view(spec: Any, item_id: str, *, consistent: bool = False) -> Any:
+        item = real_get(spec, item_id, consistent=consistent)
+        if consistent and not raced:  # the edit's read: a view commits before its write
+            somebody = Visitor("203.0.113.7", BROWSER, do_not_track=False, principal=None)
+            raced.append(app.state.container.analytics_service.view(somebody, "blog", item_id))
+        return item
+
+    monkeypatch.setattr(repository, "get", get_then_view)
+    edited = client.patch(
+        f"/v1/blog/posts/{post['id']}",
+        json={"summary": "Edited while viewed"},
+        headers={**owner.headers, "If-Match": f'"{post["version"]}"'},  # right: not a 412
+    )
+    assert raced == [True]
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["version"], edited.json()["views"]) == (post["version"] + 1, 1)
+    item = client.get(f"/v1/blog/posts/{post['id']}").json()
+    published_list = client.get("/v1/blog/posts").json()["items"]
+    owner_list = client.get("/v1/blog/posts", params={"status": "all"}, headers=owner.headers)
+    assert item["views"] == 1 and item["summary"] == "Edited while viewed"
+    assert [(i["id"], i["views"]) for i in published_list] == [(post["id"], 1)]
+    assert [(i["id"], i["views"]) for i in owner_list.json()["items"]] == [(post["id"], 1)]
+    by_category = client.get("/v1/blog/posts", params={"category": "engineering"}).json()
+    assert [(i["id"], i["views"]) for i in by_category["items"]] == [(post["id"], 1)]
+
+
+@pytest.mark.parametrize("spec_name", ["blog", "project", "certification"])
+def test_filtered_lists_show_counted_views(
+    client: TestClient, owner: SignedInUser, spec_name: str
+) -> None:
+    from portfolio_api.content.collections import ALL_COLLECTIONS
+    from portfolio_api.content.spec import facet_key
+
+    spec = next(s for s in ALL_COLLECTIONS if s.name == spec_name)
+    body = content_payload(spec, status="published")
+    viewed = client.post(spec.path, json=body, headers=owner.headers).json()
+    other = client.post(spec.path, json=body, headers=owner.headers).json()
+    for n in range(2):
+        assert view(client, spec.name, viewed["id"], n).json() == {"counted": True}
+    for facet in spec.facets:
+        raw = viewed[facet.attribute]
+        value = facet_key(raw[0] if isinstance(raw, list) else raw)
+        listed = client.get(spec.path, params={facet.param: value}).json()["items"]
+        views = {item["id"]: item["views"] for item in listed}
+        assert views == {viewed["id"]: 2, other["id"]: 0}, (facet.param, value)
+
+
+def lambda_client(stack: Any, clock: Clock, secret: str) -> TestClient:
+    """Another Lambda container: its own app and service (salt cache), one table."""
+    settings = make_settings(stack, cursor_secret=secret)
+    return TestClient(create_app(settings, Container(settings, clock=clock)))
+
+
+def stored(dynamodb: Any, prefix: str) -> list[dict[str, Any]]:
+    items = dynamodb.scan(TableName="portfolio-test")["Items"]  # test inspection only
+    return [i for i in items if i["PK"]["S"].startswith(prefix)]
+
+
+def test_two_lambdas_with_one_secret_agree_on_the_salt_and_count_a_visitor_once(
+    stack: Any, clock: Clock, dynamodb: Any
+) -> None:
+    secret = "one-shared-secret-of-at-least-32-chars"
+    first, second = lambda_client(stack, clock, secret), lambda_client(stack, clock, secret)
+    assert track(first, browser()) is True  # the first Lambda makes the day's salt
+    assert track(second, browser()) is False  # the second one takes it: same hash, a repeat
+    assert track(second, browser(1)) is True
+    assert track(first, browser(1)) is False
+    assert count(first) == {"total": 2, "today": 2}
+    assert len(stored(dynamodb, "SALT#")) == 1 and len(stored(dynamodb, "VISITED#")) == 2
+
+
+def test_the_visitor_hash_is_keyed_by_the_server_secret(
+    stack: Any, clock: Clock, dynamodb: Any
+) -> None:
+    import hashlib
+
+    agent = browser()["User-Agent"]
+    one = lambda_client(stack, clock, "the-first-secret-of-at-least-32-chars")
+    other = lambda_client(stack, clock, "another-secret-of-at-least-32-chars!")
+    assert track(one, browser()) is True
+    assert track(other, browser()) is True  # same salt and visitor, another key: another hash
+    markers = [m["PK"]["S"] for m in stored(dynamodb, "VISITED#")]
+    assert len(set(markers)) == 2
+    # What the table holds (the salt) is not enough to recompute a marker without the key.
+    (salt,) = [s["salt"]["S"] for s in stored(dynamodb, "SALT#")]
+    material = f"{salt}\nvisit\ntestclient\n{agent}".encode()
+    unkeyed = hashlib.sha256(material).hexdigest()[:32]
+    assert not any(unkeyed in marker for marker in markers)
+
+
+def top_of(client: TestClient, content_type: str | None = None) -> list[tuple[str, str, int]]:
+    params = {"contentType": content_type} if content_type else {}
+    items = client.get("/v1/analytics/top", params=params).json()["items"]
+    return [(i["contentId"], i["title"], i["views"]) for i in items]
+
+
+def test_top_lists_follow_deletes_renames_and_deactivation(
+    client: TestClient, owner: SignedInUser, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Soon gone")
+    mug = {"id": "MUG", "name": "Mug", "category": "Merch", "price": 9.5, "stock": 3}
+    assert client.post("/v1/products", json=mug, headers=owner.headers).status_code == 201
+    view(client, "blog", post["id"])
+    for n in range(2):
+        view(client, "product", "MUG", n)
+    assert top_of(client) == [("MUG", "Mug", 2), (post["id"], "Soon gone", 1)]
+
+    deleted = client.delete(f"/v1/blog/posts/{post['id']}", headers=owner.headers)
+    assert deleted.status_code == 204
+    assert top_of(client) == [("MUG", "Mug", 2)]
+    assert top_of(client, "blog") == []
+
+    patched = client.patch("/v1/products/MUG", json={"name": "Big mug"}, headers=owner.headers)
+    assert patched.status_code == 200
+    assert top_of(client) == top_of(client, "product") == [("MUG", "Big mug", 2)]
+
+    client.patch("/v1/products/MUG", json={"active": False}, headers=owner.headers)
+    assert top_of(client) == top_of(client, "product") == []
+    client.patch("/v1/products/MUG", json={"active": True}, headers=owner.headers)
+    assert top_of(client) == [("MUG", "Big mug", 2)]  # back, with its views
+
+    assert client.delete("/v1/products/MUG", headers=owner.headers).status_code == 204
+    assert top_of(client) == top_of(client, "product") == []
+    assert client.get("/v1/analytics/views/total").json() == {"total": 3}  # history stays
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/visitors/track", {"path": "/"}),
+        ("/v1/analytics/views", {"contentType": "blog", "contentId": "01NOSUCHTHING"}),
+    ],
+)
+def test_counting_refuses_an_invalid_token(
+    client: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    response = client.post(path, json=body, headers=browser(Authorization="Bearer garbage"))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
+    assert count(client)["total"] == 0
+
+
+def test_summary_windows_count_the_right_days(
+    client: TestClient, owner: SignedInUser, clock: Clock, published: Callable[..., dict[str, Any]]
+) -> None:
+    clock.now = START - timedelta(days=41)
+    post = published("Old and read")
+    for days_back in (0, 6, 7, 10, 40):
+        clock.now = START - timedelta(days=days_back)
+        assert track(client, browser(days_back), path=f"/day-{days_back}") is True
+        assert view(client, "blog", post["id"], days_back).json() == {"counted": True}
+    clock.now = START
+    summary = client.get("/v1/analytics/summary", headers=owner.headers).json()
+    # 7 days are today and the 6 before it; 30 days are today and the 29 before it
+    assert summary["visitors"] == {"total": 5, "today": 1, "last7Days": 2, "last30Days": 4}
+    assert summary["views"] == {"total": 5, "last7Days": 2, "last30Days": 4}
+    assert summary["topPaths"] == [
+        {"path": "/day-0", "visitors": 1},
+        {"path": "/day-6", "visitors": 1},
+    ]
+    assert [i["views"] for i in summary["topContent"]] == [5]
+
+
+def test_salts_and_markers_expire_at_the_end_of_their_utc_day(
+    client: TestClient, clock: Clock, dynamodb: Any, published: Callable[..., dict[str, Any]]
+) -> None:
+    post = published("Expiring")
+    assert track(client, browser(1)) is True
+    assert view(client, "blog", post["id"], 1).json() == {"counted": True}
+    clock.now = START.replace(hour=23, minute=59, second=59, microsecond=999_999)
+    assert track(client, browser(2)) is True
+    assert view(client, "blog", post["id"], 2).json() == {"counted": True}
+    end_of_day = int(datetime(2026, 11, 22, tzinfo=UTC).timestamp())
+    expiring = [*stored(dynamodb, "SALT#"), *stored(dynamodb, "VISITED#")]
+    expiring += stored(dynamodb, "VIEWED#")
+    assert len(expiring) == 5
+    assert {int(item["expiresAt"]["N"]) for item in expiring} == {end_of_day}
+
+
+@pytest.mark.parametrize("what", ["track", "view"])
+def test_counting_that_keeps_conflicting_is_503_and_counts_nothing(
+    client: TestClient,
+    published: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    what: str,
+) -> None:
+    from portfolio_api.repositories.base import Repository, TransactionCancelled
+
+    post = published("Hot")
+    attempts: list[int] = []
+
+    def always_conflicting(self: Any, actions: Any, **kwargs: Any) -> None:
+        attempts.append(1)
+        raise TransactionCancelled([None, *["TransactionConflict"] * (len(actions) - 1)])
+
+    monkeypatch.setattr(Repository, "_transact", always_conflicting)
+    if what == "track":
+        response = client.post("/v1/visitors/track", json={"path": "/"}, headers=browser())
+    else:
+        response = view(client, "blog", post["id"])
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert len(attempts) > 1  # retried before giving up
+    monkeypatch.undo()
+    assert count(client)["total"] == 0
+    assert client.get(f"/v1/analytics/views/blog/{post['id']}").json()["views"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "without_foo"),
+    [
+        ("/v1/visitors/count", 200),
+        ("/v1/visitors/trends?period=daily&from=2026-11-01&to=2026-11-02", 200),
+        ("/v1/analytics/views/total", 200),
+        ("/v1/analytics/views/blog/01NOSUCHTHING", 404),
+        ("/v1/analytics/top?limit=3", 200),
+        ("/v1/analytics/summary", 200),
+    ],
+)
+def test_unknown_query_parameters_are_400(
+    client: TestClient, owner: SignedInUser, path: str, without_foo: int
+) -> None:
+    with_foo = path + ("&" if "?" in path else "?") + "foo=1"
+    response = client.get(with_foo, headers=owner.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"] == [{"field": "foo", "message": "unknown field"}]
+    assert client.get(path, headers=owner.headers).status_code == without_foo

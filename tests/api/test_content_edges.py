@@ -149,3 +149,32 @@ def test_an_answer_that_cannot_be_stored_holds_the_key(
     assert retry.status_code == 409  # never a second post
     listed = client.get(BLOG_POSTS.path, params={"status": "all"}, headers=owner.headers)
     assert len(listed.json()["items"]) == 1
+
+
+def test_an_edit_that_loses_to_another_edit_is_412_with_if_match(
+    app: FastAPI, client: TestClient, owner: SignedInUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS), headers=owner.headers
+    ).json()
+    url = f"{BLOG_POSTS.path}/{created['id']}"
+    service = app.state.container.content_service
+    repository = service._repository
+    real_get = repository.get
+    raced: list[int] = []
+
+    def get_then_edit(spec: Any, item_id: str, *, consistent: bool = False) -> Any:
+        item = real_get(spec, item_id, consistent=consistent)
+        if consistent and not raced:  # another edit commits between this read and its write
+            raced.append(1)
+            other = spec.update_model.model_validate({"summary": "The other edit"})
+            service.update(spec, item_id, other, None)
+        return item
+
+    monkeypatch.setattr(repository, "get", get_then_edit)
+    response = client.patch(
+        url, json={"summary": "Mine"}, headers={**owner.headers, "If-Match": '"1"'}
+    )
+    assert response.status_code == 412
+    stored = client.get(url, headers=owner.headers).json()
+    assert (stored["summary"], stored["version"]) == ("The other edit", 2)

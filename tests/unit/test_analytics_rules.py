@@ -17,6 +17,12 @@ BROWSERS = [
     "Chrome/120.0.0.0 Mobile Safari/537.36",
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0 Mobile Safari/537.36 [Pinterest/Android]",
+    "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 11; CUBOT_NOTE_20_PRO Build/RP1A.200720.011) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/118.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 6.0; CUBOT) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/96.0 Mobile Safari/537.36",
 ]
 BOTS = [
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -30,6 +36,17 @@ BOTS = [
     "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
     "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
     "UptimeRobot/2.0",
+    "Mozilla/5.0 (compatible; Mail.RU_Bot/2.0; +https://help.mail.ru/webmaster/robots)",
+    "ExampleBot_v2 (compatible)",  # `bot_` is still a bot; only CUBOT is not
+    # each of these is matched by its own token, not by a URL it happens to carry
+    "meta-externalagent/1.1",
+    "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)",
+    "Wget",
+    "Wget/1.21.4",
+    "Qwantify/2.4w",
+    "Mozilla/5.0 (compatible; Qwantify/2.4w; +https://www.qwant.com/)/2.4w",
+    "Barkrowler/0.9",
+    "Mozilla/5.0 (compatible; Barkrowler/0.9; +https://babbar.tech/crawler)",
     "",
     None,
 ]

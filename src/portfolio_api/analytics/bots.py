@@ -15,8 +15,10 @@ BOT_TOKENS: tuple[str, ...] = (
     "googlebot", "bingbot", "yandex", "baiduspider", "duckduckbot", "applebot", "petalbot",
     "sogou", "exabot", "seznambot", "gptbot", "chatgpt-user", "claudebot", "anthropic-ai",
     "ccbot", "perplexitybot", "bytespider", "amazonbot", "google-extended", "cohere-ai",
+    "meta-externalagent", "qwantify",
     # SEO tools
     "ahrefs", "semrush", "mj12bot", "dotbot", "rogerbot", "screaming frog", "serpstat",
+    "barkrowler",
     # social previews and messengers
     "facebookexternalhit", "facebookcatalog", "twitterbot", "linkedinbot", "slackbot",
     "discordbot", "telegrambot", "whatsapp", "skypeuripreview", "pinterestbot", "redditbot",
@@ -25,14 +27,15 @@ BOT_TOKENS: tuple[str, ...] = (
     "pingdom", "uptimerobot", "statuscake", "site24x7", "newrelicpinger", "datadog",
     "lighthouse", "pagespeed", "gtmetrix",
     # headless browsers and HTTP libraries
-    "headlesschrome", "phantomjs", "puppeteer", "playwright", "selenium", "curl/", "wget/",
+    "headlesschrome", "phantomjs", "puppeteer", "playwright", "selenium", "curl/", "wget",
     "python-requests", "python-urllib", "aiohttp", "httpx", "go-http-client", "java/",
     "okhttp", "libwww-perl", "apache-httpclient", "node-fetch", "axios/", "postmanruntime",
     "insomnia", "httpie",
 )  # fmt: skip
 
-# `…bot/1.0`, `…bot-…`, `…bot;`, `…bot)` or the word `bot`: how crawlers name themselves.
-_BOT_WORD = r"bot[/\-_;)]|\bbot\b|bot$"
+# `…bot/1.0`, `…bot-…`, `…bot_…`, `…bot;`, `…bot)` or the word `bot`: how crawlers name
+# themselves; but not `CUBOT…`, a phone brand (`CUBOT_X30`, `CUBOT P30`).
+_BOT_WORD = r"(?<!cu)bot(?:[/\-_;)]|$)|\bbot\b"
 _BOT = re.compile("|".join([_BOT_WORD, *(re.escape(token) for token in BOT_TOKENS)]))
 
 

@@ -3,7 +3,8 @@
 One repository, one service and one router builder serve every `ContentSpec`; a collection is a
 declaration in `collections.py`. A `Facet` is a filter on published items: every published item
 keeps one list entry per facet value (see DYNAMODB-DESIGN.md), so a filtered list is one Query
-that never comes back short.
+that never comes back short, plus one BatchGetItem of the page's view counts (which facet
+entries do not carry).
 """
 
 from collections.abc import Callable, Mapping

@@ -16,6 +16,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | item by id            | GetItem | table | PK=CONTENT#<c>#<id>, SK=ITEM          | C/{id}      |
 | item/redirect by slug | Query   | GSI3  | GSI3PK=SLUG#<c>#<slug>                | C/{slug}    |
 | published by facet    | Query   | GSI1  | GSI1PK=CONTENT#<c>#FACET#<f>#<v>      | ?<f>=<v>    |
+| …their view counts    | BatchGetItem of VIEWS#<c>#<id> / TOP#all, one per page | ?<f>=<v>   |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
 | idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
@@ -29,10 +30,16 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | all products (owner)  | Query   | GSI2  | GSI2PK=PRODUCTS#all                   | ?include…   |
 | all, by category      | Query   | GSI4  | GSI4PK=PRODUCTS#all#category#<c>      | ?include…   |
 | a product             | GetItem | table | PK=PRODUCT#<id>, SK=PRODUCT           | /products/x |
+| the day's salt        | PutItem | table | PK=SALT#<day>, not_exists, ALL_OLD    | 1st count   |
 | count a visit / view  | TransactWriteItems: marker (not_exists) + ADDs  | POST track, views |
 | visitors, views total | BatchGetItem of STATS#… counters                | /count, /total    |
-| trends                | Query | table | PK=STATS#visitors#daily, SK BETWEEN | /trends     |
-| top content           | Query | TopViews | TopPK=TOP#<all|type>, desc       | /top        |
+| trends                | Query   | table | PK=STATS#visitors#daily, SK BETWEEN   | /trends     |
+| views of an item      | GetItem | table | the item's key (its `views`)          | /views/t/id |
+| top content           | Query   | TopViews | TopPK=TOP#<all|type>, desc         | /top        |
+| summary: totals       | BatchGetItem of STATS#visitors, STATS#views TOTAL | /summary        |
+| summary: 30 days (2)  | Query   | table | PK=STATS#<visitors|views>#daily, BETWEEN | /summary |
+| summary: top          | Query   | TopViews | TopPK=TOP#all, desc                | /summary    |
+| summary: 7 days (14)  | Query   | table | PK=STATS#<paths|referrers>#<day>, ≤2000 | /summary  |
 
 Writes: a profile or a task is put with attribute_not_exists(PK), in one transaction with a
 check that the user's account is not closed (`account_closed`); a profile is updated on

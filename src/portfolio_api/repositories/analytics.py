@@ -204,8 +204,9 @@ class AnalyticsRepository(Repository):
     def counters_of(self, series: str) -> dict[str, int]:
         """The labelled counters of a series (one day's paths or referrers), in one Query.
 
-        Reads at most `MAX_LABELLED` of them, so a day flooded with made-up paths cannot make
-        the summary slow.
+        Reads at most `MAX_LABELLED` of them, in key (digest) order rather than by count, so a
+        day flooded with made-up paths cannot make the summary slow; a page stops at 1 MB, so
+        only 2000 near-limit paths take more than one Query.
         """
         page = self._query_page(
             keys.counter_series(series), index=None, limit=MAX_LABELLED, start_key=None

@@ -8,13 +8,18 @@ mapper, so services only ever see the domain errors of `core/errors.py` and `Con
   a service tell a missing item (404) from a stale version (412) without an extra read;
 - a cancelled transaction becomes `TransactionCancelled` with one reason code per action;
 - throttling that outlived botocore's retries becomes a 503 with `Retry-After`;
+- a single-item write that hits an item inside a running transaction (a view counting on a
+  product, say) is rejected with `TransactionConflictException`, which botocore does not retry:
+  `_put`, `_update` and `_delete` try it again a few times with jittered back-off (the rejected
+  write wrote nothing), then answer 503 with `Retry-After` as for throttling;
 - a request DynamoDB rejects as invalid (an item over 400 KB, say) becomes a 400 without the AWS
   message; anything else is logged and becomes a bare 500.
 """
 
 import logging
+import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -43,6 +48,9 @@ _THROTTLING = frozenset(
         "LimitExceededException",
     }
 )
+_WRITE_CONFLICT = "TransactionConflictException"
+WRITE_CONFLICT_ATTEMPTS = 4
+_CONFLICT_BACKOFF_SECONDS = 0.02  # a transaction holds its items for tens of milliseconds
 
 
 class ConditionFailed(Exception):
@@ -144,10 +152,7 @@ class Repository:
     ) -> None:
         arguments: dict[str, Any] = {"TableName": self._table, "Item": serialize(item)}
         arguments |= _expression_arguments(condition, names, values)
-        try:
-            self._client.put_item(**arguments)
-        except (ClientError, BotoCoreError) as exc:
-            self._raise_mapped(exc)
+        self._single_write(lambda: self._client.put_item(**arguments))
 
     def _update(
         self,
@@ -166,10 +171,7 @@ class Repository:
             "ReturnValues": "ALL_NEW",
         }
         arguments |= _expression_arguments(condition, names, values)
-        try:
-            response = self._client.update_item(**arguments)
-        except (ClientError, BotoCoreError) as exc:
-            self._raise_mapped(exc)
+        response = self._single_write(lambda: self._client.update_item(**arguments))
         return deserialize(response.get("Attributes", {}))
 
     def _delete(
@@ -187,12 +189,25 @@ class Repository:
             "ReturnValues": "ALL_OLD",
         }
         arguments |= _expression_arguments(condition, names, values)
-        try:
-            response = self._client.delete_item(**arguments)
-        except (ClientError, BotoCoreError) as exc:
-            self._raise_mapped(exc)
+        response = self._single_write(lambda: self._client.delete_item(**arguments))
         raw = response.get("Attributes")
         return deserialize(raw) if raw else None
+
+    def _single_write[Response](self, call: Callable[[], Response]) -> Response:
+        """One item write, tried again while it collides with a running transaction.
+
+        DynamoDB rejects such a write outright (nothing is written), so trying it again is safe;
+        conditions are checked afresh on every attempt.
+        """
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except (ClientError, BotoCoreError) as exc:
+                attempt += 1
+                if not _is_write_conflict(exc) or attempt >= WRITE_CONFLICT_ATTEMPTS:
+                    self._raise_mapped(exc)
+            time.sleep(random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2**attempt))
 
     def _query_page(
         self,
@@ -349,6 +364,9 @@ class Repository:
         if code in _THROTTLING:
             logger.warning("dynamodb throttled", extra={"awsCode": code})
             raise ServiceUnavailable("The service is busy; try again shortly.", 2) from exc
+        if code == _WRITE_CONFLICT:
+            logger.warning("dynamodb write kept colliding", extra={"awsCode": code})
+            raise ServiceUnavailable("The item is busy; try again shortly.", 1) from exc
         if code == "ValidationException":
             logger.warning(
                 "dynamodb rejected a request", extra={"awsMessage": error.get("Message")}
@@ -356,6 +374,12 @@ class Repository:
             raise ValidationFailed("The request could not be stored as given.") from exc
         logger.error("dynamodb error", extra={"awsCode": code})
         raise InternalError() from exc
+
+
+def _is_write_conflict(exc: ClientError | BotoCoreError) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == (
+        _WRITE_CONFLICT
+    )
 
 
 def state_update(

@@ -5,9 +5,14 @@ Every change is one `TransactWriteItems` planned from the item before and after 
 
 - the item itself (`SK = ITEM`, found by id, and through GSI3 by slug): Put with
   `attribute_not_exists` on create, otherwise Update/Delete on the condition
-  `version = <the version read>`; `views` is never written by these updates;
+  `version = <the version read>`; `views` is never written by these updates, but an Update
+  also requires `views = <the views read>`, because the list entries rewritten beside it carry
+  that value: a view counted since the read cancels the change (the service reads again)
+  instead of being overwritten on the entries;
 - its list entries, light copies without the long Markdown body: one in its status list
   (GSI1), one in the owner's `all` list (GSI2), and while published one per facet value (GSI1);
+  a view moves `views` on the first two, so facet entries carry none: a facet list reads the
+  page's counts from the items' view counters (`current_views`);
 - its slug claim: taken on create or rename, turned into a redirect for the old slug on rename,
   deleted with the item;
 - an atomic `ADD` of ±1 on the counter of each counted facet value that comes or goes.
@@ -17,7 +22,7 @@ A cancelled transaction is read by its reasons: the item's condition → `StaleW
 rejected (oversized) request → 400.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +46,7 @@ ENTITY_LIST_ENTRY = "ContentListEntry"
 ENTITY_SLUG = "SlugClaim"
 ENTITY_COUNTER = "FacetCounter"
 PUBLISHED = "published"
+FACET_LIST = "facet#"  # the list name prefix of facet entries
 
 # Attributes the item's own write never sets: keys, and `views`, which only counting changes.
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK, "views"})
@@ -102,6 +108,26 @@ class ContentRepository(Repository):
         partition = keys.content_facet_partition(spec.name, facet, value)
         return self._query_page(partition, index=keys.GSI1, limit=limit, start_key=start)
 
+    def current_views(self, spec: ContentSpec, item_ids: Sequence[str]) -> dict[str, int]:
+        """Items' view counts from their small `TOP#all` counters, in one BatchGetItem.
+
+        Facet entries are not moved by counting (a view would have to touch every one of
+        them), so a facet list takes its counts from here; a missing counter is 0.
+        """
+        if not item_ids:
+            return {}
+        counter_keys = {
+            item_id: keys.content_views(spec.name, item_id, "all") for item_id in item_ids
+        }
+        found = {
+            (str(c[keys.PK]), str(c[keys.SK])): c
+            for c in self._batch_get(list(counter_keys.values()))
+        }
+        return {
+            item_id: int(found.get((key["PK"], key["SK"]), {}).get(keys.TOP.sk, 0))
+            for item_id, key in counter_keys.items()
+        }
+
     def facet_counts(self, spec: ContentSpec, facet: str) -> list[Item]:
         """Every counter of a facet: one partition of small items, read in one Query."""
         partition = keys.facet_counters(spec.name, facet)
@@ -160,6 +186,14 @@ class ContentRepository(Repository):
         update, names, values = state_update(
             _stored_item(spec, old), _stored_item(spec, new), skip=_NOT_WRITTEN
         )
+        # Invariant: the list entries written beside the item carry the views it holds.
+        read_views = old.get("views")
+        if read_views is None:
+            condition += " AND attribute_not_exists(#views)"
+        else:
+            condition += " AND #views = :read_views"
+            guard_values[":read_views"] = read_views
+        guard_names["#views"] = "views"
         return {
             "Update": {
                 "Key": key,
@@ -213,7 +247,7 @@ def _list_entries(spec: ContentSpec, state: Item | None) -> dict[str, dict[str, 
     if published:
         for facet in spec.facets:
             for value in facet.values(state):
-                entries[f"facet#{facet.param}#{value}"] = keys.content_facet_entry(
+                entries[f"{FACET_LIST}{facet.param}#{value}"] = keys.content_facet_entry(
                     spec.name, facet.param, value, sort_value, item_id
                 )
     return entries
@@ -232,13 +266,18 @@ def _list_entry_actions(
         summary = {k: v for k, v in new.items() if v is not None and k not in spec.heavy_fields}
         for name, index_entry in sorted(after.items()):
             entry = {
-                **summary,
+                **(_without_views(summary) if name.startswith(FACET_LIST) else summary),
                 **keys.content_list_entry(spec.name, item_id, name),
                 keys.ENTITY: ENTITY_LIST_ENTRY,
                 **index_entry,
             }
             actions.append({"Put": {"Item": entry}})
     return actions
+
+
+def _without_views(summary: Item) -> Item:
+    """A facet entry's fields: `views` is read from the view counter, never from here."""
+    return {k: v for k, v in summary.items() if k != "views"}
 
 
 def _slug_actions(

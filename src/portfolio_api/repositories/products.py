@@ -78,7 +78,7 @@ class ProductRepository(Repository):
                 "ExpressionAttributeValues": values,
             }
             self._write([{"Update": update_action}, *top])
-        else:  # one conditional update: no transaction to collide with stock adjustments
+        else:  # one conditional update; colliding with a view's transaction, it is retried
             self._update(key, update=update, names=names, values=values, condition=condition)
         result = {**old, **new}
         if not set_stock:

@@ -1,5 +1,6 @@
 """Bodies and queries of the analytics routes."""
 
+import ipaddress
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -12,11 +13,40 @@ from portfolio_api.schemas.common import ApiModel, ApiRequest
 ContentType = Literal["blog", "project", "certification", "product"]
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
+MAX_HOST_LENGTH = 253  # DNS's limit on a name
+_DNS_LABEL = re.compile(r"(?!-)[\w-]{1,63}(?<!-)")  # letters of any script (IDN), digits, -, _
+# A page path: starts with `/`, no whitespace and no control characters (NUL included).
+PAGE_PATH_PATTERN = r"^/[^\s\x00-\x1f\x7f-\x9f]*$"
+
+
+def _referrer_url(value: str) -> str:
+    """An absolute http(s) URL whose host can be counted: what a browser sends as a referrer."""
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ValueError("must be a URL without spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        raise ValueError("must be an absolute http(s) URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http(s) URL")
+    if "@" in parts.netloc:
+        raise ValueError("must not hold a user name or password")
+    if not _countable_host(parts.hostname):
+        raise ValueError("must name a valid host")
     return value
+
+
+def _countable_host(host: str) -> bool:
+    """An IP address, or a DNS name of at most 253 characters in labels of at most 63."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        name = host.removesuffix(".")
+        return len(name) <= MAX_HOST_LENGTH and all(
+            _DNS_LABEL.fullmatch(label) for label in name.split(".")
+        )
+    return True
 
 
 class TrackRequest(ApiRequest):
@@ -26,8 +56,8 @@ class TrackRequest(ApiRequest):
         }
     )
 
-    path: Annotated[str, Field(min_length=1, max_length=512, pattern=r"^/\S*$")]
-    referrer: Annotated[str, Field(max_length=2048), AfterValidator(_http_url)] | None = None
+    path: Annotated[str, Field(min_length=1, max_length=512, pattern=PAGE_PATH_PATTERN)]
+    referrer: Annotated[str, Field(max_length=2048), AfterValidator(_referrer_url)] | None = None
 
 
 class ViewRequest(ApiRequest):
@@ -37,6 +67,10 @@ class ViewRequest(ApiRequest):
 
     content_type: ContentType
     content_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class NoQuery(ApiRequest):
+    """The query of a route that takes none: any parameter is an unknown field (400)."""
 
 
 class Counted(ApiModel):

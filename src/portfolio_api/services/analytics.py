@@ -1,11 +1,20 @@
 """Visits and views, counted once per visitor per day, with no personal data kept.
 
-A visitor is `sha256(salt ‖ ip ‖ user agent)`: the salt is random, shared by every Lambda
-through one conditional put, and expires with its day, so yesterday's hashes cannot be linked
-to today's and nobody can reverse one. The IP and user agent are used in memory only.
+A visitor is `HMAC-SHA256(key, salt ‖ purpose ‖ ip ‖ user agent)`, cut to 128 bits:
+
+- the salt is random, rotates every UTC day, is shared by every Lambda through one conditional
+  put and expires with its day, so yesterday's hashes cannot be linked to today's;
+- the key is derived from the server secret (`CURSOR_SECRET`) and is never stored, so the table
+  alone — or a backup of it, salts included — cannot be brute-forced back to an address (IPv4
+  times the common user agents is a small space) nor used to recognise a known one;
+- the purpose (`visit`, or `view` and the item) keeps a visitor's markers from being joined.
+
+The IP and user agent are used in memory only.
 """
 
 import hashlib
+import hmac
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -33,6 +42,12 @@ MAX_DAILY_POINTS = 366
 MAX_MONTHLY_POINTS = 60
 SUMMARY_TOP = 10
 SUMMARY_WINDOW_DAYS = 7  # top paths and referrers: the last 7 days (14 Queries)
+_VISITOR_KEY_PURPOSE = b"visitor-hash"
+
+
+def visitor_hash_key(secret: bytes) -> bytes:
+    """Visitor hashes get a key of their own: the cursor MAC key never doubles as it."""
+    return hmac.new(secret, _VISITOR_KEY_PURPOSE, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +72,17 @@ class CountingRules:
 class AnalyticsService:
     """Tracking, views and the reports over them."""
 
-    def __init__(self, repository: AnalyticsRepository, clock: Clock, rules: CountingRules) -> None:
+    def __init__(
+        self,
+        repository: AnalyticsRepository,
+        clock: Clock,
+        rules: CountingRules,
+        visitor_key: bytes,
+    ) -> None:
         self._repository = repository
         self._clock = clock
         self._rules = rules
+        self._visitor_key = visitor_key  # see `visitor_hash_key`; never stored or logged
         self._salts: dict[str, str] = {}
 
     # counting
@@ -71,7 +93,7 @@ class AnalyticsService:
             return False
         now = self._clock()
         day, month = _day(now), now.strftime("%Y-%m")
-        page = urlsplit(path).path or "/"  # no query or fragment: they may hold tokens
+        page = _page_path(path)
         counters: list[keys.Key | Labelled] = [
             keys.counter("visitors", "TOTAL"),
             keys.counter("visitors#daily", day),
@@ -181,7 +203,7 @@ class AnalyticsService:
 
     def summary(self) -> dict[str, Any]:
         """The owner's overview in 18 calls: 1 BatchGetItem, 3 Queries, and 14 for the last
-        7 days' paths and referrers."""
+        7 days' paths and referrers (a day's paths past 1 MB take more; see DYNAMODB-DESIGN.md)."""
         today = self._clock().date()
         month_ago = today - timedelta(days=29)
         week_ago = today - timedelta(days=6)
@@ -228,8 +250,8 @@ class AnalyticsService:
         return bool(self._rules.skip_owner and visitor.principal and visitor.principal.is_owner)
 
     def _hash(self, day: str, visitor: Visitor, purpose: str) -> str:
-        """One-way and per purpose: a visit marker and a view marker of the same visitor share
-        nothing, so markers cannot be joined into a browsing trail."""
+        """One-way, keyed and per purpose: without the server's key the table cannot reverse a
+        marker, and a visitor's visit and view markers cannot be joined into a trail."""
         salt = self._salts.get(day)
         if salt is None:
             salt = self._repository.claim_salt(
@@ -237,7 +259,7 @@ class AnalyticsService:
             )
             self._salts = {day: salt}  # yesterday's salt is dropped from memory as well
         material = f"{salt}\n{purpose}\n{visitor.ip}\n{visitor.user_agent or ''}".encode()
-        return hashlib.sha256(material).hexdigest()[:32]
+        return hmac.new(self._visitor_key, material, hashlib.sha256).hexdigest()[:32]
 
     @staticmethod
     def _countable(content_type: str, item: Item | None) -> bool:
@@ -298,6 +320,14 @@ def _digest(text: str) -> str:
 def _add_months(start: date, months: int) -> str:
     index = start.year * 12 + start.month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _page_path(path: str) -> str:
+    """The path as counted, cut at the first `?` or `#`: a query or fragment may hold tokens.
+
+    Not `urlsplit`, which would read `//evil.example/z` as a host and count only `/z`.
+    """
+    return re.split(r"[?#]", path, maxsplit=1)[0]
 
 
 def _host(referrer: str | None) -> str | None:

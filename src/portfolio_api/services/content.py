@@ -101,8 +101,12 @@ class ContentService:
             page = self._repository.list_all(spec, limit, start)
         else:
             page = self._repository.list_status(spec, status, limit, start)
+        items = page.items
+        if facet is not None:  # facet entries carry no views: read the page's counters (1 call)
+            views = self._repository.current_views(spec, [str(i["id"]) for i in items])
+            items = [{**item, "views": views[str(item["id"])]} for item in items]
         return {
-            "items": [self.view(spec, item, summary=True) for item in page.items],
+            "items": [self.view(spec, item, summary=True) for item in items],
             "nextCursor": self._cursors.encode(scope, page.next_key),
         }
 

@@ -1,8 +1,10 @@
 """Read, change, write on the condition nothing changed meanwhile: the one retry loop.
 
 Every versioned resource (content, tasks, products) changes this way. A client's `If-Match`
-must equal the version read, and a write that loses a race is a 412 for that client; without
-`If-Match` the change is computed again from a fresh read, a few times at most.
+must equal the version read. A write that loses a race is computed again from a fresh read, a
+few times at most; that read decides whether the client's `If-Match` still holds (412 when the
+version moved on). A race that leaves the version alone (a view counted meanwhile, a collision
+on a shared counter) is retried for that client too, never answered 412.
 """
 
 from collections.abc import Callable, Collection
@@ -44,8 +46,7 @@ def change_versioned[Result](
         try:
             return write(old, new)
         except lost_race:
-            if expected_version is not None:
-                raise stale() from None
+            continue  # the next read tells a new version (412 with If-Match) from a collision
     raise Conflict("The resource is changing; try again.")
 
 

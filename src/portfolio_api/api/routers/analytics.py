@@ -18,6 +18,7 @@ from portfolio_api.schemas.analytics import (
     ContentType,
     ContentViews,
     Counted,
+    NoQuery,
     Summary,
     TopContent,
     TopQuery,
@@ -51,6 +52,14 @@ async def visitor(request: Request, principal: OptionalUser, container: Containe
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 
 
+async def no_query(_query: Annotated[NoQuery, Query()]) -> None:
+    """Routes without parameters refuse unknown ones, as every query model does."""
+
+
+PUBLIC_READ = [*TOKEN_CHECKED_IF_PRESENT, Depends(no_query)]
+OWNER_READ = [*OWNER_ONLY, Depends(no_query)]
+
+
 @router.post("/v1/visitors/track", response_model=Counted, responses=problems(400, 401))
 async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) -> ExactJSONResponse:
     """Count this visitor once per UTC day (bots, DNT/GPC and the owner are not counted)."""
@@ -61,7 +70,7 @@ async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) ->
     "/v1/visitors/count",
     response_model=VisitorCount,
     responses=problems(401),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
+    dependencies=PUBLIC_READ,
 )
 async def visitor_count(analytics: AnalyticsDep) -> ExactJSONResponse:
     """All-time and today's visitors."""
@@ -93,7 +102,7 @@ async def count_view(
     "/v1/analytics/views/total",
     response_model=ViewsTotal,
     responses=problems(401),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
+    dependencies=PUBLIC_READ,
 )
 async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
     """All counted views."""
@@ -104,7 +113,7 @@ async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
     "/v1/analytics/views/{contentType}/{contentId}",
     response_model=ContentViews,
     responses=problems(400, 401, 404),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
+    dependencies=PUBLIC_READ,
 )
 async def views_of(
     content_type: Annotated[ContentType, Path(alias="contentType")],
@@ -130,7 +139,7 @@ async def top(query: Annotated[TopQuery, Query()], analytics: AnalyticsDep) -> E
     "/v1/analytics/summary",
     response_model=Summary,
     responses=problems(401, 403),
-    dependencies=OWNER_ONLY,
+    dependencies=OWNER_READ,
 )
 async def summary(analytics: AnalyticsDep) -> ExactJSONResponse:
     """The owner's overview."""
