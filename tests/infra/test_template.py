@@ -242,7 +242,9 @@ def test_api_is_one_openapi_body_with_its_own_authorizer() -> None:
     assert "security" not in body, "no API-wide default: each guarded route says so"
     assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
     assert api["StageName"] == {"Ref": "Environment"}
-    assert api["TracingEnabled"] is True
+    # Off on purpose: API Gateway's trace segments keep each sampled request's client IP and user
+    # agent, which the site promises never to store. The function is traced instead (see below).
+    assert api["TracingEnabled"] is False
     scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
@@ -518,7 +520,9 @@ def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
         headers = gateway_responses[kind]["responseParameters"]
         assert headers["gatewayresponse.header.X-Request-Id"] == "context.requestId", kind
     (stage,) = (item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage")
-    assert stage["Properties"]["TracingEnabled"] is True
+    # No X-Ray on the stage (its segments record client IPs); the function alone is traced.
+    assert stage["Properties"]["TracingEnabled"] is False
+    assert resources["ApiFunction"]["Properties"]["TracingConfig"] == {"Mode": "Active"}
     assert "AccessLogSetting" in stage["Properties"]
     assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == {
         "Ref": "ThrottlingRateLimit"
