@@ -16,8 +16,10 @@ import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import yaml
 
 from portfolio_api.core.settings import Settings
@@ -493,15 +495,20 @@ class _ManagedPolicies:
         }
 
 
-@cache
-def translated() -> dict[str, Any]:
-    """The CloudFormation SAM's transform produces (offline; the code location is a stand-in)."""
+def _translate(document: dict[str, Any]) -> dict[str, Any]:
+    """The CloudFormation SAM's transform makes of `document` (offline; the code is a stand-in)."""
     from samtranslator.translator.transform import transform
 
-    document = copy.deepcopy(template())
+    document = copy.deepcopy(document)
     document["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://bucket/api.zip"
     result: dict[str, Any] = transform(document, {"AWS::Region": "us-east-1"}, _ManagedPolicies())
     return result
+
+
+@cache
+def translated() -> dict[str, Any]:
+    """The CloudFormation SAM's transform produces from template.yaml."""
+    return _translate(template())
 
 
 def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
@@ -529,6 +536,34 @@ def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
     }
     role = resources["ApiFunctionRole"]["Properties"]
     assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in role["ManagedPolicyArns"]
+
+
+def _deployment_id(document: dict[str, Any], now: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The logical id SAM gives the API's deployment when it transforms `document` at `now`."""
+    from samtranslator.model import apigateway
+
+    monkeypatch.setattr(apigateway, "time", SimpleNamespace(time=lambda: now))
+    resources = _translate(document)["Resources"]
+    (deployment,) = (
+        name for name, item in resources.items() if item["Type"] == "AWS::ApiGateway::Deployment"
+    )
+    (stage,) = (item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage")
+    assert stage["Properties"]["DeploymentId"] == {"Ref": deployment}
+    return deployment
+
+
+def test_every_stack_update_deploys_the_api_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SAM names the deployment after a hash of the body taken before parameters are substituted,
+    so a new CorsAllowOrigins alone would leave the stage's gateway responses on the old origin.
+    AlwaysDeploy gives every transform (every `sam deploy`) a new deployment."""
+    assert resource("PortfolioApi", "AWS::Serverless::Api")["AlwaysDeploy"] is True
+    one_minute_apart = (1_800_000_000, 1_800_000_060)
+    ids = {_deployment_id(template(), now, monkeypatch) for now in one_minute_apart}
+    assert len(ids) == 2, "the same deployment twice: a parameter change would not reach the stage"
+    # The check tells the two apart: without the setting, an unchanged body keeps its deployment.
+    without = copy.deepcopy(template())
+    del without["Resources"]["PortfolioApi"]["Properties"]["AlwaysDeploy"]
+    assert len({_deployment_id(without, now, monkeypatch) for now in one_minute_apart}) == 1
 
 
 def _sam() -> str:
