@@ -10,6 +10,7 @@ makes of the template, offline. The routes and their auth are test_route_auth.py
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -436,6 +437,120 @@ def test_alarm_email_is_optional() -> None:
     assert template()["Conditions"]["HasAlarmEmail"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
     }
+
+
+# --- Parameters and rules ----------------------------------------------------------------------
+
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
+
+
+def _evaluate(expression: Any, values: dict[str, str]) -> Any:
+    """A rule or condition function of the template, with these parameter values."""
+    if not (isinstance(expression, dict) and len(expression) == 1):
+        return expression
+    ((function, argument),) = expression.items()
+    if function == "Ref":
+        return values[argument]
+    if function == "Condition":
+        return _evaluate(template()["Conditions"][argument], values)
+    if function == "Fn::Equals":
+        left, right = (_evaluate(item, values) for item in argument)
+        return left == right
+    if function == "Fn::Not":
+        (inner,) = argument
+        return not _evaluate(inner, values)
+    if function == "Fn::And":
+        return all(_evaluate(item, values) for item in argument)
+    if function == "Fn::Or":
+        return any(_evaluate(item, values) for item in argument)
+    raise AssertionError(f"a function this test cannot evaluate: {function}")
+
+
+def _parameter_values(overrides: dict[str, str]) -> dict[str, str]:
+    declared = template()["Parameters"]
+    return {name: str(item.get("Default", "")) for name, item in declared.items()} | overrides
+
+
+def refused(overrides: dict[str, str]) -> list[str]:
+    """What CloudFormation refuses a deployment with these parameter values for, before changing
+    anything: each parameter outside its AllowedPattern or AllowedValues, each failed rule."""
+    declared = template()["Parameters"]
+    values = _parameter_values(overrides)
+    found = []
+    for name, value in values.items():
+        pattern = declared[name].get("AllowedPattern")
+        allowed = declared[name].get("AllowedValues")
+        if (pattern is not None and not re.fullmatch(pattern, value)) or (
+            allowed is not None and value not in [str(item) for item in allowed]
+        ):
+            found.append(name)
+    for name, rule in template()["Rules"].items():
+        if "RuleCondition" in rule and not _evaluate(rule["RuleCondition"], values):
+            continue
+        if not all(_evaluate(item["Assert"], values) for item in rule["Assertions"]):
+            found.append(name)
+    return found
+
+
+def test_the_defaults_deploy_dev() -> None:
+    assert refused({}) == []
+    assert refused({"Environment": "dev", "CorsAllowOrigins": "*"}) == []
+
+
+@pytest.mark.parametrize(
+    ("origins", "refused_for"),
+    [
+        # The default `*` is what a prod deployment that forgets the parameter would get.
+        (None, ["ProdNamesItsOrigins"]),
+        ("*", ["ProdNamesItsOrigins"]),
+        # `*` inside a list is refused everywhere (the pattern), so in prod too.
+        ("https://portfolio.example,*", ["CorsAllowOrigins"]),
+        ("*, https://portfolio.example", ["CorsAllowOrigins"]),
+        ("https://*.portfolio.example", ["CorsAllowOrigins"]),
+        ("", ["CorsAllowOrigins"]),
+        ("portfolio.example", ["CorsAllowOrigins"]),
+        ("https://portfolio.example", []),
+        ("https://portfolio.example, https://www.portfolio.example", []),
+    ],
+)
+def test_prod_cors_names_its_origins(origins: str | None, refused_for: list[str]) -> None:
+    overrides = {"Environment": "prod"} | ({} if origins is None else {"CorsAllowOrigins": origins})
+    assert refused(overrides) == refused_for
+
+
+def test_every_origin_list_the_template_accepts_is_one_the_app_accepts() -> None:
+    pattern = template()["Parameters"]["CorsAllowOrigins"]["AllowedPattern"]
+    for origins in ("*", "https://portfolio.example, http://localhost:5173"):
+        assert re.fullmatch(pattern, origins)
+        parsed = Settings.model_validate(
+            {
+                "dynamodb_table_name": "table",
+                "cognito_user_pool_id": "us-east-1_abc",
+                "cognito_client_id": "client",
+                "cors_allow_origins": origins,
+                "environment": "test",
+            }
+        ).cors_allow_origins
+        assert parsed == tuple(origin.strip() for origin in origins.split(","))
+
+
+@pytest.mark.parametrize(
+    ("domain", "certificate", "refused_for", "has_domain"),
+    [
+        ("", "", [], False),
+        ("api.portfolio.example", CERTIFICATE, [], True),
+        # Either alone used to deploy silently without a domain.
+        ("api.portfolio.example", "", ["CustomDomainHasBothParts"], False),
+        ("", CERTIFICATE, ["CustomDomainHasBothParts"], False),
+    ],
+)
+def test_custom_domain_needs_both_parameters(
+    domain: str, certificate: str, refused_for: list[str], has_domain: bool
+) -> None:
+    overrides = {"DomainName": domain, "CertificateArn": certificate}
+    assert refused(overrides) == refused_for
+    values = _parameter_values(overrides)
+    assert _evaluate({"Condition": "HasCustomDomain"}, values) is has_domain
 
 
 # --- Custom domain and outputs ----------------------------------------------------------------
