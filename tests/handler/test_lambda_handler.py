@@ -67,7 +67,7 @@ class FakeLambdaContext:
     client_context: LambdaMobileClientContext | None = None
 
     def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+        return 28_000  # template.yaml's Timeout
 
 
 @dataclass

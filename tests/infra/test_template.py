@@ -206,6 +206,15 @@ def test_function_is_built_by_the_makefile_and_has_no_events() -> None:
     assert template()["Globals"]["Function"]["Architectures"] == ["arm64"]
 
 
+def test_function_gives_up_before_the_gateway_does() -> None:
+    # API Gateway stops waiting for a REST integration after 29 s; a longer-lived function would
+    # go on working (and billing) for a client that already has its 504.
+    api_gateway_integration_timeout = 29
+    timeout = template()["Globals"]["Function"]["Timeout"]
+    assert "Timeout" not in resource("ApiFunction", "AWS::Serverless::Function")
+    assert timeout < api_gateway_integration_timeout
+
+
 def test_cursor_secret_is_generated_not_written() -> None:
     secret = resource("CursorSecret", "AWS::SecretsManager::Secret")
     assert "SecretString" not in secret
