@@ -123,6 +123,43 @@ def test_table_is_protected_and_not_named_by_hand() -> None:
     assert "TableName" not in table
 
 
+def test_a_replacing_change_keeps_the_data() -> None:
+    """A change that replaces the table or the pool keeps the old one, data and users intact;
+    deleting them stays possible in dev, and in prod deletion protection refuses it."""
+    found = template()["Resources"]
+    for name in ("PortfolioTable", "UserPool"):
+        assert found[name]["UpdateReplacePolicy"] == "Retain", name
+        assert found[name]["DeletionPolicy"] == "Delete", name
+    table = resource("PortfolioTable", "AWS::DynamoDB::Table")
+    assert table["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    pool = resource("UserPool", "AWS::Cognito::UserPool")
+    assert pool["DeletionProtection"] == {"Fn::If": ["IsProd", "ACTIVE", "INACTIVE"]}
+
+
+def _policy_findings(text: str) -> list[tuple[str, int]]:
+    """cfn-lint's findings on missing DeletionPolicy / UpdateReplacePolicy (informational I3011:
+    stateful resources must set both; W3011: one without the other)."""
+    from cfnlint.api import ManualArgs, lint
+
+    config = ManualArgs(include_checks=["I"], regions=["us-east-1"])
+    return [
+        (match.rule.id, match.linenumber)
+        for match in lint(text, config=config)
+        if match.rule.id in {"I3011", "W3011"}
+    ]
+
+
+def test_every_stateful_resource_states_its_policies() -> None:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert _policy_findings(text) == []
+    # The check bites: without the table's two policies cfn-lint names it.
+    table_line = text.splitlines().index("  PortfolioTable:") + 1
+    policies = "    DeletionPolicy: Delete\n    UpdateReplacePolicy: Retain\n"
+    assert text.count(policies) == 2  # the table's and the pool's
+    without = text.replace(policies, "", 1)
+    assert _policy_findings(without) == [("I3011", table_line)] * 2
+
+
 def test_user_pool_is_the_one_the_code_creates() -> None:
     pool = resource("UserPool", "AWS::Cognito::UserPool")
     expected = create_user_pool_arguments("x")
