@@ -323,13 +323,24 @@ def test_stage_writes_json_access_logs() -> None:
     api = resource("PortfolioApi", "AWS::Serverless::Api")
     setting = api["AccessLogSetting"]
     assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
-    line = json.loads(setting["Format"])
+    log_format = setting["Format"]
+    # API Gateway writes `$context.*String` variables JSON-escaped and quoted, others verbatim
+    # (so those go inside quotes). The error message may hold quotes: it must be the String one.
+    for match in re.finditer(r"(\S?)\$context\.([\w.]+)(\S?)", log_format):
+        before, name, after = match.groups()
+        quoted = (before, after[:1]) == ('"', '"')
+        assert quoted != name.endswith("String"), f"$context.{name} quoted={quoted}"
+    assert "$context.error.messageString" in log_format
+    message = 'Invalid request body: "title" is missing'
+    line = json.loads(log_format.replace("$context.error.messageString", json.dumps(message)))
+    assert line["errorMessage"] == message
     assert line["requestId"] == "$context.requestId"
     for field in ("status", "httpMethod", "resourcePath", "responseLatency", "errorType"):
         assert field in line, field
     # The site promises never to store raw client IPs or user agents (API.md, Analytics).
-    assert "sourceIp" not in setting["Format"]
-    assert "userAgent" not in setting["Format"]
+    assert "sourceIp" not in log_format
+    assert "userAgent" not in log_format
+    assert "$context.identity." not in log_format
 
 
 def test_api_gateway_may_write_logs() -> None:
