@@ -12,8 +12,10 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import tomllib
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -234,9 +236,37 @@ def _readme_test_commands() -> list[str]:
     return commands
 
 
+def _runs_on_push_to_main(workflow: dict[str, Any]) -> bool:
+    triggers = workflow["on"]
+    if isinstance(triggers, str | list):
+        return "push" in triggers
+    if "push" not in triggers:
+        return False
+    push = triggers["push"] or {}
+    if "branches-ignore" in push:
+        return "main" not in push["branches-ignore"]
+    return "branches" not in push or "main" in push["branches"]
+
+
+def test_a_push_to_main_runs_ci_once() -> None:
+    """deploy.yml calls ci.yml before deploying; ci.yml triggered by the same push as well would
+    run every check twice."""
+    runs = 0
+    for path in WORKFLOW_FILES:
+        workflow = _workflow(path.name)
+        if not _runs_on_push_to_main(workflow):
+            continue
+        runs += path.name == "ci.yml"
+        runs += sum(
+            job.get("uses") == "./.github/workflows/ci.yml" for job in workflow["jobs"].values()
+        )
+    assert runs == 1
+
+
 def test_ci_runs_the_readmes_test_command_and_each_check() -> None:
     ci = _workflow("ci.yml")
-    assert {"push", "pull_request", "workflow_call"} <= set(ci["on"])
+    # Pull requests, and main through deploy.yml (test_a_push_to_main_runs_ci_once).
+    assert set(ci["on"]) == {"pull_request", "workflow_call"}
     (job,) = ci["jobs"].values()
     runs = _runs(job)
     readme = _readme_test_commands()
@@ -286,6 +316,102 @@ def test_deploy_builds_and_deploys_dev_then_prod_behind_an_approval() -> None:
             f"uv run sam deploy --config-env {config_env} "
             "--no-confirm-changeset --no-fail-on-empty-changeset"
         )
+        # Then the smoke test, of the stack samconfig.toml deploys, expecting its environment.
+        smoke = _step_index(job, lambda s: "/health" in s.get("run", ""))
+        assert smoke == deploy_step + 1, job_id
+        assert _steps(job)[smoke]["env"] == _smoke_test_env(samconfig, config_env), job_id
+
+
+def _smoke_test_env(samconfig: dict[str, Any], config_env: str) -> dict[str, str]:
+    """What a deploy job's smoke test must check: the stack and the `Environment` it is given."""
+    parameters = samconfig[config_env]["deploy"]["parameters"]
+    overrides = dict(item.split("=", 1) for item in parameters["parameter_overrides"].split())
+    return {
+        "STACK_NAME": parameters["stack_name"],
+        "EXPECTED_ENVIRONMENT": overrides["Environment"],
+    }
+
+
+class _FakeApi(BaseHTTPRequestHandler):
+    """The deployed stage: GET /<stage>/health answers `answer` (status, JSON body)."""
+
+    answer: tuple[int, dict[str, Any]] = (200, {})
+    stage = ""
+
+    def do_GET(self) -> None:
+        status, body = self.answer if self.path == f"/{self.stage}/health" else (404, {})
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def fake_api() -> Iterator[tuple[type[_FakeApi], str]]:
+    """A stand-in of the deployed API on a local port: its handler class and its base URL."""
+    handler = type("FakeApi", (_FakeApi,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("job_id", ["dev", "prod"])
+def test_smoke_test_passes_only_on_a_healthy_stack_of_its_environment(
+    job_id: str, fake_api: tuple[type[_FakeApi], str], tmp_path: Path
+) -> None:
+    """The deploy job's smoke-test script itself, run with bash, curl and jq as on the runner,
+    against a stand-in of the deployed stage; `aws` is a stand-in that answers the ApiUrl output."""
+    for tool in ("bash", "curl", "jq"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"`{tool}` is needed to run deploy.yml's smoke test", pytrace=False)
+    job = _workflow("deploy.yml")["jobs"][job_id]
+    step = _steps(job)[_step_index(job, lambda s: "/health" in s.get("run", ""))]
+    env = step["env"]
+    api, base_url = fake_api
+    api.stage = env["EXPECTED_ENVIRONMENT"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "aws-calls"
+    aws = bin_dir / "aws"
+    aws.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{calls}"\necho "{base_url}/{api.stage}"\n')
+    aws.chmod(0o755)
+    script = tmp_path / "smoke.sh"
+    script.write_text(step["run"], encoding="utf-8")
+
+    def run(status: int, body: dict[str, Any]) -> int:
+        api.answer = (status, body)
+        result = subprocess.run(
+            ["bash", "-e", str(script)],  # GitHub's default `run` shell on Linux
+            env={
+                "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+                "HOME": str(tmp_path),
+                "RUNNER_TEMP": str(tmp_path),
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return result.returncode
+
+    healthy = {"status": "ok", "version": "0.1.0", "environment": env["EXPECTED_ENVIRONMENT"]}
+    assert run(200, healthy) == 0
+    other = "prod" if env["EXPECTED_ENVIRONMENT"] == "dev" else "dev"
+    assert run(200, healthy | {"environment": other}) != 0
+    assert run(200, healthy | {"status": "degraded"}) != 0
+    assert run(403, healthy) != 0
+    asked = calls.read_text(encoding="utf-8").splitlines()[0]
+    assert f"cloudformation describe-stacks --stack-name {env['STACK_NAME']}" in asked
+    assert "OutputKey=='ApiUrl'" in asked
 
 
 def test_permissions_are_minimal_and_runs_do_not_overlap() -> None:
