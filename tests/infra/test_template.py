@@ -31,6 +31,7 @@ from portfolio_api.local.definitions import (
     create_app_client_arguments,
     create_user_pool_arguments,
 )
+from portfolio_api.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -165,10 +166,24 @@ def test_user_pool_is_the_one_the_code_creates() -> None:
     expected = create_user_pool_arguments("x")
     assert pool["Policies"]["PasswordPolicy"] == PASSWORD_POLICY
     assert pool["Policies"] == expected["Policies"]
-    for name in ("UsernameAttributes", "AutoVerifiedAttributes", "AccountRecoverySetting"):
+    for name in (
+        "UsernameAttributes",
+        "AutoVerifiedAttributes",
+        "AccountRecoverySetting",
+        "UserPoolTier",
+    ):
         assert pool[name] == expected[name], name
     assert pool["Schema"] == expected["Schema"]
+    # The README's cost notes count on Lite (without it a new pool is Essentials).
+    assert pool["UserPoolTier"] == "LITE"
     assert "${AWS::StackName}" in pool["UserPoolName"]["Fn::Sub"]
+
+
+def test_the_local_pool_is_built_from_those_arguments(cognito: Any, stack: LocalStack) -> None:
+    """The stand-in (moto, through boto3's validation) takes the same arguments, the tier too."""
+    pool = cognito.describe_user_pool(UserPoolId=stack.user_pool_id)["UserPool"]
+    assert pool["UserPoolTier"] == create_user_pool_arguments("x")["UserPoolTier"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == PASSWORD_POLICY["MinimumLength"]
 
 
 def test_app_client_is_the_one_the_code_creates() -> None:

