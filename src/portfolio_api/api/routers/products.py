@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from portfolio_api.api.deps import (
     OWNER_ONLY,
@@ -21,6 +21,9 @@ from portfolio_api.schemas.products import (
     ProductUpdate,
     StockAdjustment,
 )
+
+# The contract names the path parameter `productId` (camelCase like every field on the wire).
+ProductId = Annotated[str, Path(alias="productId")]
 
 router = APIRouter(prefix="/v1/products", tags=["products"], route_class=DecimalJSONRoute)
 
@@ -49,22 +52,22 @@ async def list_products(
     return ExactJSONResponse(products.list_products(filters, principal))
 
 
-@router.get("/{product_id}", response_model=Product, responses=problems(401, 404))
+@router.get("/{productId}", response_model=Product, responses=problems(401, 404))
 async def get_product(
-    product_id: str, principal: OptionalUser, products: ProductServiceDep
+    product_id: ProductId, principal: OptionalUser, products: ProductServiceDep
 ) -> ExactJSONResponse:
     """The product with its views; an inactive one is a 404 to the public."""
     return resource_response(products.get(product_id, principal))
 
 
 @router.patch(
-    "/{product_id}",
+    "/{productId}",
     response_model=Product,
     responses=problems(400, 401, 403, 404, 412),
     dependencies=OWNER_ONLY,
 )
 async def update_product(
-    product_id: str,
+    product_id: ProductId,
     body: ProductUpdate,  # type: ignore[valid-type]
     products: ProductServiceDep,
     expected_version: IfMatchVersion,
@@ -74,13 +77,13 @@ async def update_product(
 
 
 @router.delete(
-    "/{product_id}",
+    "/{productId}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 403, 404, 412),
     dependencies=OWNER_ONLY,
 )
 async def delete_product(
-    product_id: str, products: ProductServiceDep, expected_version: IfMatchVersion
+    product_id: ProductId, products: ProductServiceDep, expected_version: IfMatchVersion
 ) -> Response:
     """Gone."""
     products.delete(product_id, expected_version)
@@ -88,13 +91,13 @@ async def delete_product(
 
 
 @router.post(
-    "/{product_id}/stock",
+    "/{productId}/stock",
     response_model=Product,
     responses=problems(400, 401, 403, 404, 409),
     dependencies=OWNER_ONLY,
 )
 async def adjust_stock(
-    product_id: str, body: StockAdjustment, products: ProductServiceDep
+    product_id: ProductId, body: StockAdjustment, products: ProductServiceDep
 ) -> ExactJSONResponse:
     """Add `delta` in one atomic conditional update; never below zero."""
     return resource_response(products.adjust_stock(product_id, body.delta))

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from portfolio_api.api.deps import CurrentUser, IfMatchVersion, TaskServiceDep
 from portfolio_api.api.idempotency import IdempotentCreateDep
@@ -10,6 +10,9 @@ from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
 from portfolio_api.schemas.common import Page
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters, TaskUpdate
+
+# The contract names the path parameter `taskId` (camelCase like every field on the wire).
+TaskId = Annotated[str, Path(alias="taskId")]
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"], route_class=DecimalJSONRoute)
 
@@ -32,15 +35,15 @@ async def list_tasks(
     return ExactJSONResponse(tasks.list_tasks(user, filters))
 
 
-@router.get("/{task_id}", response_model=Task, responses=problems(401, 404))
-async def get_task(task_id: str, user: CurrentUser, tasks: TaskServiceDep) -> ExactJSONResponse:
+@router.get("/{taskId}", response_model=Task, responses=problems(401, 404))
+async def get_task(task_id: TaskId, user: CurrentUser, tasks: TaskServiceDep) -> ExactJSONResponse:
     """One of the caller's tasks; anyone else's is a 404."""
     return resource_response(tasks.get(user, task_id))
 
 
-@router.patch("/{task_id}", response_model=Task, responses=problems(400, 401, 404, 412))
+@router.patch("/{taskId}", response_model=Task, responses=problems(400, 401, 404, 412))
 async def update_task(
-    task_id: str,
+    task_id: TaskId,
     body: TaskUpdate,  # type: ignore[valid-type]
     user: CurrentUser,
     tasks: TaskServiceDep,
@@ -51,10 +54,10 @@ async def update_task(
 
 
 @router.delete(
-    "/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 404, 412)
+    "/{taskId}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401, 404, 412)
 )
 async def delete_task(
-    task_id: str, user: CurrentUser, tasks: TaskServiceDep, expected_version: IfMatchVersion
+    task_id: TaskId, user: CurrentUser, tasks: TaskServiceDep, expected_version: IfMatchVersion
 ) -> Response:
     """Gone."""
     tasks.delete(user, task_id, expected_version)
