@@ -5,7 +5,7 @@ Each route's level comes from its FastAPI dependencies: `owner_user` makes it *o
 DefinitionBody must list exactly the app's routes (OPTIONS aside: every gateway path answers
 preflights through the function), with the Cognito authorizer on precisely the *owner* and *user*
 ones. Path parameters are compared by position, not name: API Gateway allows one parameter name per
-path level, where FastAPI names `C/{id_or_slug}` and `C/{item_id}` differently.
+path level, where the contract names `C/{idOrSlug}` and `C/{id}` differently.
 
 tests/conftest.py sets the environment the app reads before this module imports it.
 """
@@ -28,6 +28,7 @@ from portfolio_api.api.deps import (
     current_user,
     owner_user,
 )
+from portfolio_api.content.collections import ALL_COLLECTIONS
 from portfolio_api.main import create_app
 from tests.infra.test_template import resource, template
 
@@ -238,10 +239,14 @@ CONTRACT_PARAMETER_PATHS = {
     "/v1/products/{productId}/stock": {"post"},
     "/v1/analytics/views/{contentType}/{contentId}": {"get"},
 }
-"""API.md's paths with parameters, spelled as it spells them (the content collections aside)."""
-CONTENT_PARAMETERS = {"id_or_slug", "item_id"}
-"""The content routes' names, FastAPI's rather than API.md's `C/{idOrSlug}` and `C/{id}`: the one
-deviation left (the content router is outside the change that renamed the others)."""
+"""API.md's paths with parameters, spelled as it spells them; the collections' follow."""
+for _spec in ALL_COLLECTIONS:
+    CONTRACT_PARAMETER_PATHS |= {
+        f"{_spec.path}/{{idOrSlug}}": {"get"},
+        f"{_spec.path}/{{id}}": {"patch", "delete"},
+        f"{_spec.path}/{{id}}/publish": {"post"},
+        f"{_spec.path}/{{id}}/unpublish": {"post"},
+    }
 
 
 def test_path_parameters_have_the_contracts_names() -> None:
@@ -257,14 +262,13 @@ def test_path_parameters_have_the_contracts_names() -> None:
             parameters = document["paths"][path][method].get("parameters", [])
             in_path = [item["name"] for item in parameters if item["in"] == "path"]
             assert in_path == names, (method, path, in_path)
-            assert method in gateway.get(path, {}), f"template.yaml has no {method} {path}"
+            gateway_path = path.replace("{id}", "{idOrSlug}")  # one name per gateway level
+            assert method in gateway.get(gateway_path, {}), f"template.yaml has no {method} {path}"
     # Every other path parameter is camelCase too, like every name on the wire.
     for path in list(document["paths"]) + list(gateway):
         for segment in PARAMETER.findall(path):
             name = segment[1:-1]
-            assert re.fullmatch(r"[a-z]+([A-Z][a-z0-9]*)*", name) or name in CONTENT_PARAMETERS, (
-                f"{path}: {name}"
-            )
+            assert re.fullmatch(r"[a-z]+([A-Z][a-z0-9]*)*", name), f"{path}: {name}"
 
 
 def _collect_names(path: str, into: dict[str, set[str]]) -> None:

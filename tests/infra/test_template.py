@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from portfolio_api.core.settings import Settings
+from portfolio_api.db.client import CLIENT_CONFIG
 from portfolio_api.db.table import create_table_arguments, time_to_live_arguments
 from portfolio_api.local.definitions import (
     APP_CLIENT_AUTH_FLOWS,
@@ -265,6 +266,16 @@ def test_function_gives_up_before_the_gateway_does() -> None:
     timeout = template()["Globals"]["Function"]["Timeout"]
     assert "Timeout" not in resource("ApiFunction", "AWS::Serverless::Function")
     assert timeout < api_gateway_integration_timeout
+
+
+def test_a_stuck_aws_call_gives_up_inside_the_function_timeout() -> None:
+    # botocore's standard mode: every attempt may take the connect and the read timeout, and
+    # the back-off before retry n is at most 2**n seconds.
+    retries = CLIENT_CONFIG.retries or {}
+    attempts = retries.get("total_max_attempts", retries.get("max_attempts", 0) + 1)
+    per_attempt = CLIENT_CONFIG.connect_timeout + CLIENT_CONFIG.read_timeout
+    worst = attempts * per_attempt + sum(2**n for n in range(attempts - 1))
+    assert worst < template()["Globals"]["Function"]["Timeout"], worst
 
 
 def test_cursor_secret_is_generated_not_written() -> None:

@@ -7,7 +7,7 @@ the types held in this closure would not resolve from strings.
 import hashlib
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import Field, create_model
 
 from portfolio_api.api.deps import (
@@ -63,6 +63,10 @@ def _revalidated(payload: dict[str, Any], if_none_match: str | None) -> Response
     return response
 
 
+ItemId = Annotated[str, Path(alias="id")]
+"""`C/{id}` as the contract names it."""
+
+
 def build_content_router(spec: ContentSpec) -> APIRouter:
     """The routes of one collection: list, get, create, patch, delete, publish, unpublish."""
     router = APIRouter(tags=[spec.tag], route_class=DecimalJSONRoute)
@@ -71,7 +75,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
     read = spec.read_model
     filters_model = _filters_model(spec)
     page_model = Page[spec.summary_model]  # type: ignore[name-defined]
-    item_path = spec.path + "/{item_id}"
+    item_path = spec.path + "/{id}"
 
     @router.get(spec.path, response_model=page_model, responses=problems(400, 401, 403))
     async def list_items(
@@ -93,7 +97,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         return _revalidated(page, if_none_match)
 
     @router.get(
-        spec.path + "/{id_or_slug}",
+        spec.path + "/{idOrSlug}",
         response_model=read,
         responses={
             301: {"description": "A former slug: `Location` names the current one"},
@@ -102,7 +106,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         },
     )
     async def get_item(
-        id_or_slug: Annotated[str, Field(min_length=1, max_length=128)],
+        id_or_slug: Annotated[str, Path(alias="idOrSlug", min_length=1, max_length=128)],
         request: Request,
         principal: OptionalUser,
         service: ContentServiceDep,
@@ -141,7 +145,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         dependencies=OWNER_ONLY,
     )
     async def update_item(
-        item_id: str,
+        item_id: ItemId,
         body: update_body,  # type: ignore[valid-type]
         service: ContentServiceDep,
         expected_version: IfMatchVersion,
@@ -156,7 +160,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         dependencies=OWNER_ONLY,
     )
     async def delete_item(
-        item_id: str, service: ContentServiceDep, expected_version: IfMatchVersion
+        item_id: ItemId, service: ContentServiceDep, expected_version: IfMatchVersion
     ) -> Response:
         """Gone, with its slug and its place in every list and count."""
         service.delete(spec, item_id, expected_version)
@@ -168,7 +172,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         responses=problems(401, 403, 404),
         dependencies=OWNER_ONLY,
     )
-    async def publish_item(item_id: str, service: ContentServiceDep) -> JSONResponse:
+    async def publish_item(item_id: ItemId, service: ContentServiceDep) -> JSONResponse:
         """Published; publishing a published item changes nothing."""
         return resource_response(service.publish(spec, item_id))
 
@@ -178,7 +182,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         responses=problems(401, 403, 404),
         dependencies=OWNER_ONLY,
     )
-    async def unpublish_item(item_id: str, service: ContentServiceDep) -> JSONResponse:
+    async def unpublish_item(item_id: ItemId, service: ContentServiceDep) -> JSONResponse:
         """Back to draft."""
         return resource_response(service.unpublish(spec, item_id))
 
