@@ -30,48 +30,17 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+sys.path.insert(0, str(ROOT))
 
-EVENT = {
-    "resource": "/{proxy+}",
-    "path": "/health",
-    "httpMethod": "GET",
-    "headers": {"Accept": "application/json"},
-    "multiValueHeaders": {"Accept": ["application/json"]},
-    "queryStringParameters": None,
-    "multiValueQueryStringParameters": None,
-    "pathParameters": {"proxy": "health"},
-    "stageVariables": None,
-    "requestContext": {
-        "resourcePath": "/{proxy+}",
-        "httpMethod": "GET",
-        "path": "/dev/health",
-        "stage": "dev",
-        "requestId": "bench",
-        "accountId": "123456789012",
-        "apiId": "abc123",
-        "protocol": "HTTP/1.1",
-        "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-        "identity": {"sourceIp": "203.0.113.7", "userAgent": "bench"},
-    },
-    "body": None,
-    "isBase64Encoded": False,
-}
+# The package test's event and settings: the same request, configured as template.yaml does.
+from tests.infra.test_package import (  # noqa: E402
+    FUNCTION_ENVIRONMENT,
+    HEALTH_EVENT,
+    RUNTIME_PROVIDED,
+)
 
-ENVIRONMENT = {
-    "DYNAMODB_TABLE_NAME": "portfolio-bench",
-    "COGNITO_USER_POOL_ID": "us-east-1_Bench1234",
-    "COGNITO_CLIENT_ID": "benchclient",
-    "ENVIRONMENT": "dev",
-    "LOG_LEVEL": "WARNING",
-    "CORS_ALLOW_ORIGINS": "*",
-    "CURSOR_SECRET": "b" * 48,
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "POWERTOOLS_SERVICE_NAME": "bench",
-}
+EVENT = HEALTH_EVENT
+ENVIRONMENT = {**FUNCTION_ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": "bench"}
 
 # Each handler module answers GET /health with {"status": "ok", ...}.
 HAND_WIRED = """
@@ -143,7 +112,7 @@ def _without_bytecode(package: Path, target: Path) -> None:
 
 def _runtime(target: Path) -> None:
     target.mkdir()
-    for name in RUNTIME_PROVIDED:
+    for name in (*RUNTIME_PROVIDED, "six"):
         spec = importlib.util.find_spec(name)
         assert spec and spec.origin, name
         origin = Path(spec.origin)
