@@ -118,6 +118,9 @@ def test_task_reads_make_one_call(
     for n in range(3):
         body = {"title": f"T{n}", "priority": "high", "dueDate": "2026-12-01T00:00:00Z"}
         assert client.post("/v1/tasks", json=body, headers=member.headers).status_code == 201
+    for n in range(45):  # newer tasks the combined filter below passes over
+        body = {"title": f"L{n}", "priority": "low"}
+        assert client.post("/v1/tasks", json=body, headers=member.headers).status_code == 201
     task = client.get("/v1/tasks", headers=member.headers).json()["items"][0]
     reads = [
         ("/v1/tasks", {"limit": 2}),

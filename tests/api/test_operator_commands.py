@@ -18,7 +18,7 @@ def operator_env(monkeypatch: pytest.MonkeyPatch, stack: LocalStack) -> None:
     """Exactly what README's deployment walk-through exports: no service secret among it."""
     monkeypatch.setenv("DYNAMODB_TABLE_NAME", stack.table_name)
     monkeypatch.setenv("COGNITO_USER_POOL_ID", stack.user_pool_id)
-    monkeypatch.setenv("COGNITO_CLIENT_ID", stack.client_id)
+    monkeypatch.delenv("COGNITO_CLIENT_ID", raising=False)  # the app client is the app's only
     monkeypatch.setenv("ENVIRONMENT", "dev")
     monkeypatch.delenv("CURSOR_SECRET", raising=False)
     monkeypatch.delenv("COGNITO_REGION", raising=False)
@@ -129,5 +129,29 @@ def test_the_purge_goes_past_one_page(
 ) -> None:
     for n in range(130):
         add_task(client, member, f"task {n}")
+    assert main(["delete-user", member.email]) == 0
+    assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_an_interrupted_deletion_is_finished_by_running_it_again(
+    client: TestClient,
+    member: SignedInUser,
+    cognito: Any,
+    dynamodb: Any,
+    stack: LocalStack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    add_task(client, member, "still here")
+
+    def outage(self: Any, sub: str) -> int:
+        raise ConnectionError("the table is unreachable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("portfolio_api.repositories.users.UserRepository.purge", outage)
+        with pytest.raises(ConnectionError):
+            main(["delete-user", member.email])
+    # The user is still in the pool, so the same command finishes the job
+    cognito.admin_get_user(UserPoolId=stack.user_pool_id, Username=member.email)
     assert main(["delete-user", member.email]) == 0
     assert partition(dynamodb, stack, member.sub) == ["CLOSED"]

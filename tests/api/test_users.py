@@ -131,3 +131,16 @@ def test_user_made_outside_the_api_gets_a_profile_on_first_sight(
     assert first.json()["email"] == "console@example.com"
     assert first.json()["version"] == 1
     assert client.get("/v1/users/me", headers=headers).json() == first.json()
+
+
+def test_concurrent_first_reads_agree_on_one_profile(
+    client: TestClient, member: SignedInUser, monkeypatch: Any
+) -> None:
+    # Given a first GET /me that found no profile, while another request created it meanwhile
+    stored = client.get("/v1/users/me", headers=member.headers).json()
+    repository = client.app.state.container.user_service._users  # type: ignore[attr-defined]
+    monkeypatch.setattr(repository, "get_profile", lambda _sub: None)
+    # When it creates one, the condition fails: the stored profile wins, no 500
+    response = client.get("/v1/users/me", headers=member.headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == stored

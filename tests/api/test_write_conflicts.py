@@ -94,3 +94,77 @@ def test_a_write_that_keeps_conflicting_is_503_and_changes_nothing(
     assert wrapped.updates == WRITE_CONFLICT_ATTEMPTS
     stored = client.get("/v1/products/MUG").json()
     assert (stored["stock"], stored["version"]) == (4, product["version"])
+
+
+class CancellingClient:
+    """The real client, but its next TransactWriteItems are cancelled for `reason`."""
+
+    def __init__(self, real: Any, reason: str, times: int) -> None:
+        self._real = real
+        self.reason = reason
+        self.times = times
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self.times > 0:
+            self.times -= 1
+            reasons = [{"Code": self.reason} for _ in kwargs["TransactItems"]]
+            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
+            raise ClientError(
+                {"Error": error, "CancellationReasons": reasons}, "TransactWriteItems"
+            )
+        return self._real.transact_write_items(**kwargs)
+
+
+def cancelling(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch, reason: str, times: int
+) -> CancellingClient:
+    repository = app.state.container.task_service._repository
+    wrapped = CancellingClient(repository._client, reason, times)
+    monkeypatch.setattr(repository, "_client", wrapped)
+    return wrapped
+
+
+@pytest.mark.parametrize("reason", ["TransactionConflict", "ThrottlingError"])
+def test_a_task_create_that_collides_once_is_created_once(
+    app: FastAPI,
+    client: TestClient,
+    member: SignedInUser,
+    monkeypatch: pytest.MonkeyPatch,
+    reason: str,
+) -> None:
+    wrapped = cancelling(app, monkeypatch, reason, times=1)
+    created = client.post("/v1/tasks", json={"title": "t"}, headers=member.headers)
+    assert created.status_code == 201, created.text
+    assert wrapped.calls == 2
+    listed = client.get("/v1/tasks", headers=member.headers).json()["items"]
+    assert [task["id"] for task in listed] == [created.json()["id"]]
+
+
+@pytest.mark.parametrize(
+    ("reason", "status", "code"),
+    [
+        ("TransactionConflict", 503, "service_unavailable"),
+        ("ValidationError", 400, "validation_error"),
+    ],
+)
+def test_a_task_create_that_keeps_failing_is_a_clear_4xx_or_503(
+    app: FastAPI,
+    client: TestClient,
+    member: SignedInUser,
+    monkeypatch: pytest.MonkeyPatch,
+    reason: str,
+    status: int,
+    code: str,
+) -> None:
+    monkeypatch.setattr("portfolio_api.repositories.base.time.sleep", lambda _: None)
+    cancelling(app, monkeypatch, reason, times=100)
+    response = client.post("/v1/tasks", json={"title": "t"}, headers=member.headers)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == code
+    monkeypatch.undo()
+    assert client.get("/v1/tasks", headers=member.headers).json()["items"] == []

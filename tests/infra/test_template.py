@@ -46,7 +46,6 @@ ITEM_ACTIONS = {
     "dynamodb:Query",
     "dynamodb:BatchGetItem",
     "dynamodb:TransactWriteItems",
-    "dynamodb:TransactGetItems",
     "dynamodb:ConditionCheckItem",
 }
 

@@ -28,7 +28,6 @@ class StackSettings(BaseSettings):
 
     dynamodb_table_name: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")
     cognito_user_pool_id: str = Field(pattern=_POOL_ID_PATTERN)
-    cognito_client_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w+]+$")
     cognito_region: str = Field(default="", pattern=r"^([a-z]{2}(-[a-z]+)+-\d)?$")
     environment: Literal["local", "test", "dev", "staging", "prod"] = "local"
     owner_group: str = "owner"
@@ -42,6 +41,7 @@ class StackSettings(BaseSettings):
 class Settings(StackSettings):
     """Every setting the service reads."""
 
+    cognito_client_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w+]+$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
     allow_signup: bool = True

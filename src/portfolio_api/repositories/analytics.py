@@ -6,22 +6,17 @@ transaction at the marker, so nothing is counted twice; concurrent transactions 
 a hot counter are retried, so no increment is lost.
 """
 
-import random
-import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
 from portfolio_api.db import keys
 from portfolio_api.repositories.base import ConditionFailed, Item, Repository, TransactionCancelled
 
 ENTITY_SALT = "DailySalt"
 ENTITY_MARKER = "DedupMarker"
 ENTITY_COUNTER = "Counter"
-CONFLICT_ATTEMPTS = 8
 MAX_LABELLED = 2000
 
 
@@ -160,26 +155,17 @@ class AnalyticsRepository(Repository):
     ) -> None:
         """Run a counting transaction; conflicts on hot counters are retried, never dropped.
 
-        A client token makes botocore's own retry of a transaction that did commit (its answer
-        lost on the way) succeed again instead of reading as a repeat.
+        Each attempt carries its own client token, so botocore's resend of a transaction that
+        did commit (its answer lost on the way) succeeds again instead of reading as a repeat.
         """
-        for attempt in range(CONFLICT_ATTEMPTS):
-            try:
-                self._transact(actions, client_token=uuid.uuid4().hex)
-                return
-            except TransactionCancelled as cancelled:
-                reasons = cancelled.reasons
-                failed = "ConditionalCheckFailed"
-                if target_position is not None and reasons[target_position] == failed:
-                    raise NotCountable from None
-                if reasons and reasons[0] == failed:
-                    raise AlreadyCounted from None
-                if "ValidationError" in reasons:
-                    raise ValidationFailed("The request could not be counted as given.") from None
-            # Another transaction holds a hot counter (TransactionConflict), or throttling: back
-            # off with jitter and try again; the cancelled attempt wrote nothing.
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise ServiceUnavailable("Too many concurrent requests; try again.", 1)
+        try:
+            self._transact_retrying(actions, idempotent_token=True)
+        except TransactionCancelled as cancelled:
+            reasons = cancelled.reasons
+            failed = "ConditionalCheckFailed"
+            if target_position is not None and reasons[target_position] == failed:
+                raise NotCountable from None
+            raise AlreadyCounted from None
 
     def read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
         """Several counters in one BatchGetItem, 0 for those not there yet, in the order asked."""

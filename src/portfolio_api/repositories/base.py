@@ -19,6 +19,7 @@ mapper, so services only ever see the domain errors of `core/errors.py` and `Con
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,6 +51,8 @@ _THROTTLING = frozenset(
 )
 _WRITE_CONFLICT = "TransactionConflictException"
 WRITE_CONFLICT_ATTEMPTS = 4
+TRANSACTION_ATTEMPTS = 8  # hot counters (today's visitors) see many colliding transactions
+_REJECTED_REASONS = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
 _CONFLICT_BACKOFF_SECONDS = 0.02  # a transaction holds its items for tens of milliseconds
 
 
@@ -227,44 +230,27 @@ class Repository:
         `sort_prefix`, `sort_below` and `sort_between` narrow the sort key (`begins_with`, `<`,
         `BETWEEN`, inclusive) in the key condition itself. `equal_to` keeps only items whose
         attributes hold those values (a filter on the partition the key condition chose, for
-        a second and third criterion). Asks for one item more than the page holds, so the last
-        page is known to be last (no empty trailing page); keeps reading while a page is short
-        because DynamoDB's 1 MB cap or the filter cut it.
+        a second and third criterion); DynamoDB applies `Limit` before a filter, so a filtered
+        read asks for no `Limit` and takes whole 1 MB pages. Asks for one item more than the
+        page holds, so the last page is known to be last (no empty trailing page); keeps
+        reading while a page is short because the 1 MB cap or the filter cut it.
         """
-        names = {"#pk": index.pk if index else PK}
-        values: dict[str, Any] = {":pk": {"S": partition}}
-        condition = "#pk = :pk"
-        sort_name = index.sk if index else SK
-        if sort_prefix is not None:
-            condition += " AND begins_with(#sk, :sk)"
-            names["#sk"], values[":sk"] = sort_name, {"S": sort_prefix}
-        elif sort_below is not None:
-            condition += " AND #sk < :sk"
-            names["#sk"], values[":sk"] = sort_name, {"S": sort_below}
-        elif sort_between is not None:
-            condition += " AND #sk BETWEEN :low AND :high"
-            names["#sk"] = sort_name
-            values[":low"], values[":high"] = {"S": sort_between[0]}, {"S": sort_between[1]}
-        arguments: dict[str, Any] = {
+        arguments = {
             "TableName": self._table,
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "ScanIndexForward": not newest_first,
+            **_query_arguments(
+                partition,
+                index=index,
+                newest_first=newest_first,
+                sort_condition=_sort_condition(sort_prefix, sort_below, sort_between),
+                equal_to=equal_to,
+            ),
         }
-        if equal_to:
-            for i, (attribute, wanted) in enumerate(sorted(equal_to.items())):
-                names[f"#f{i}"], values[f":f{i}"] = attribute, {"S": wanted}
-            arguments["FilterExpression"] = " AND ".join(
-                f"#f{i} = :f{i}" for i in range(len(equal_to))
-            )
-        if index:
-            arguments["IndexName"] = index.name
         if start_key:
             arguments["ExclusiveStartKey"] = serialize(start_key)
         items: list[Item] = []
         while True:
-            arguments["Limit"] = limit + 1 - len(items)
+            if not equal_to:  # DynamoDB limits before filtering: a filtered read takes 1 MB pages
+                arguments["Limit"] = limit + 1 - len(items)
             try:
                 response = self._client.query(**arguments)
             except (ClientError, BotoCoreError) as exc:
@@ -332,6 +318,32 @@ class Repository:
         except (ClientError, BotoCoreError) as exc:
             self._raise_mapped(exc)
 
+    def _transact_retrying(
+        self, actions: Sequence[Mapping[str, Any]], *, idempotent_token: bool = False
+    ) -> None:
+        """A transaction whose cancellation for anything but a failed condition is handled here.
+
+        A collision with another transaction or throttling inside it wrote nothing, so it is
+        tried again with jittered back-off, then answered 503; a rejected request (too large) is
+        a 400. A failed condition raises `TransactionCancelled` for the caller to read.
+        `idempotent_token` sends a fresh `ClientRequestToken` per attempt, so botocore's own
+        resend of an attempt that did commit succeeds instead of failing its conditions.
+        """
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            token = uuid.uuid4().hex if idempotent_token else None
+            try:
+                self._transact(actions, client_token=token)
+                return
+            except TransactionCancelled as cancelled:
+                reasons = set(cancelled.reasons)
+                if "ConditionalCheckFailed" in reasons:
+                    raise
+                if reasons & _REJECTED_REASONS:
+                    raise ValidationFailed("The request could not be stored as given.") from None
+            time.sleep(random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2**attempt))
+        logger.warning("dynamodb transaction kept colliding")
+        raise ServiceUnavailable("The service is busy; try again shortly.", 1)
+
     def _transact_action(self, action: Mapping[str, Any]) -> dict[str, Any]:
         ((verb, body),) = action.items()
         wire: dict[str, Any] = {"TableName": self._table}
@@ -374,6 +386,50 @@ class Repository:
             raise ValidationFailed("The request could not be stored as given.") from exc
         logger.error("dynamodb error", extra={"awsCode": code})
         raise InternalError() from exc
+
+
+def _sort_condition(
+    prefix: str | None, below: str | None, between: tuple[str, str] | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The sort-key part of a key condition (`#sk` stands for the sort key), if any."""
+    if prefix is not None:
+        return "begins_with(#sk, :sk)", {":sk": {"S": prefix}}
+    if below is not None:
+        return "#sk < :sk", {":sk": {"S": below}}
+    if between is not None:
+        return "#sk BETWEEN :low AND :high", {":low": {"S": between[0]}, ":high": {"S": between[1]}}
+    return None
+
+
+def _query_arguments(
+    partition: str,
+    *,
+    index: Index | None,
+    newest_first: bool,
+    sort_condition: tuple[str, dict[str, Any]] | None,
+    equal_to: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """A Query's key condition, filter, index and order, with their names and values."""
+    names = {"#pk": index.pk if index else PK}
+    values: dict[str, Any] = {":pk": {"S": partition}}
+    condition = "#pk = :pk"
+    if sort_condition:
+        condition += " AND " + sort_condition[0]
+        names["#sk"] = index.sk if index else SK
+        values |= sort_condition[1]
+    arguments: dict[str, Any] = {
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": not newest_first,
+    }
+    if equal_to:
+        for i, (attribute, wanted) in enumerate(sorted(equal_to.items())):
+            names[f"#f{i}"], values[f":f{i}"] = attribute, {"S": wanted}
+        arguments["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(equal_to)))
+    if index:
+        arguments["IndexName"] = index.name
+    return arguments
 
 
 def _is_write_conflict(exc: ClientError | BotoCoreError) -> bool:

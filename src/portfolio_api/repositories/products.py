@@ -3,7 +3,6 @@
 from collections.abc import Mapping
 from typing import Any
 
-from portfolio_api.core.errors import ServiceUnavailable
 from portfolio_api.db import keys
 from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
@@ -18,7 +17,6 @@ from portfolio_api.repositories.base import (
 
 ENTITY_PRODUCT = "Product"
 MAX_STOCK = 1_000_000_000
-CONFLICT_ATTEMPTS = 3
 # Keys, and what only their own atomic updates change: stock (adjustments) and views (counting).
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK, "stock", "views"})
 
@@ -121,20 +119,15 @@ class ProductRepository(Repository):
     def _write(self, actions: list[dict[str, Any]]) -> None:
         """One transaction; the product's own condition failing is a `ConditionFailed`.
 
-        A conflict with a concurrent write (a stock adjustment, a view) is tried again: the
-        conditions still guard the product's version.
+        A conflict with a concurrent write (a stock adjustment, a view) is tried again by the
+        base: the conditions still guard the product's version.
         """
-        for _ in range(CONFLICT_ATTEMPTS):
-            try:
-                self._transact(actions)
-                return
-            except TransactionCancelled as cancelled:
-                reasons = cancelled.reasons
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    raise ConditionFailed(cancelled.items[0]) from None
-                if "TransactionConflict" not in reasons:
-                    break
-        raise ServiceUnavailable("The catalog is busy; try again shortly.", 1)
+        try:
+            self._transact_retrying(actions)
+        except TransactionCancelled as cancelled:
+            if cancelled.reasons[0] == "ConditionalCheckFailed":
+                raise ConditionFailed(cancelled.items[0]) from None
+            raise
 
     def list_products(
         self,

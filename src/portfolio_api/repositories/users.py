@@ -31,15 +31,19 @@ class UserPartitionRepository(Repository):
             }
         }
         # Invariant: a new item never overwrites one with the same key.
-        put = {"Put": {"Item": dict(item), "ConditionExpression": "attribute_not_exists(PK)"}}
+        put = {
+            "Put": {
+                "Item": dict(item),
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
         try:
-            self._transact([still_open, put])
+            self._transact_retrying([still_open, put])
         except TransactionCancelled as cancelled:
             if cancelled.reasons[0] == "ConditionalCheckFailed":
                 raise AccountClosed() from None
-            if cancelled.reasons[1] == "ConditionalCheckFailed":
-                raise ConditionFailed(cancelled.items[1]) from None
-            raise
+            raise ConditionFailed(cancelled.items[1]) from None
 
 
 class UserRepository(UserPartitionRepository):

@@ -39,11 +39,12 @@ def delete_user(
     email: str | None = None,
     sub: str | None = None,
 ) -> RemovalResult:
-    """Close the account first, then sign the user out, delete them from Cognito, purge data.
+    """Close the account, sign the user out, purge their data, then delete them from Cognito.
 
     Closing first means a token that is still alive cannot write anything new behind the
-    purge; the whole run is idempotent, so an interrupted one is finished by running it again.
-    Give `email` for a user in the pool, or `sub` for one Cognito no longer knows.
+    purge; the Cognito user goes last, so a run interrupted anywhere is finished by running it
+    again with the same e-mail. Give `email` for a user in the pool, or `sub` for one Cognito
+    no longer knows.
     """
     if email is not None:
         sub = _sub_of(cognito, user_pool_id, email)
@@ -57,10 +58,10 @@ def delete_user(
     )
     if email is not None:
         cognito.admin_user_global_sign_out(UserPoolId=user_pool_id, Username=email)
+    removed = users.purge(sub)
+    if email is not None:
         cognito.admin_delete_user(UserPoolId=user_pool_id, Username=email)
-    return RemovalResult(
-        user_id=sub, cognito_user_deleted=email is not None, items_removed=users.purge(sub)
-    )
+    return RemovalResult(user_id=sub, cognito_user_deleted=email is not None, items_removed=removed)
 
 
 def _sub_of(cognito: "CognitoIdentityProviderClient", user_pool_id: str, email: str) -> str:
