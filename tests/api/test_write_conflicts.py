@@ -4,6 +4,7 @@ DynamoDB rejects such a write with `TransactionConflictException` (a stock adjus
 view's transaction holds the product, say); moto never does, so the client is wrapped here.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,24 +16,47 @@ from portfolio_api.repositories.base import WRITE_CONFLICT_ATTEMPTS
 from tests.conftest import SignedInUser
 
 
-class ConflictingClient:
-    """The real client, but its next `conflicts` UpdateItems are rejected as in a transaction."""
+class RejectingClient:
+    """The real client, but its next `times` calls of `operation` raise what `error` makes."""
 
-    def __init__(self, real: Any, conflicts: int) -> None:
+    def __init__(
+        self, real: Any, operation: str, error: Callable[[dict[str, Any]], Exception], times: int
+    ) -> None:
         self._real = real
-        self.conflicts = conflicts
-        self.updates = 0
+        self._operation = operation
+        self._error = error
+        self.times = times
+        self.calls = 0
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
+        if name != self._operation:
+            return getattr(self._real, name)
 
-    def update_item(self, **kwargs: Any) -> Any:
-        self.updates += 1
-        if self.conflicts > 0:
-            self.conflicts -= 1
-            error = {"Code": "TransactionConflictException", "Message": "Transaction is ongoing"}
-            raise ClientError({"Error": error}, "UpdateItem")
-        return self._real.update_item(**kwargs)
+        def call(**kwargs: Any) -> Any:
+            self.calls += 1
+            if self.times > 0:
+                self.times -= 1
+                raise self._error(kwargs)
+            return getattr(self._real, name)(**kwargs)
+
+        return call
+
+
+def ongoing_transaction(_: dict[str, Any]) -> ClientError:
+    """What DynamoDB answers a single-item write on an item a transaction holds."""
+    error = {"Code": "TransactionConflictException", "Message": "Transaction is ongoing"}
+    return ClientError({"Error": error}, "UpdateItem")
+
+
+def cancelled_for(reason: str) -> Callable[[dict[str, Any]], ClientError]:
+    """A TransactWriteItems cancelled with `reason` for each of its actions."""
+
+    def error(request: dict[str, Any]) -> ClientError:
+        reasons = [{"Code": reason} for _ in request["TransactItems"]]
+        body = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
+        return ClientError({"Error": body, "CancellationReasons": reasons}, "TransactWriteItems")
+
+    return error
 
 
 @pytest.fixture
@@ -43,9 +67,9 @@ def product(client: TestClient, owner: SignedInUser) -> dict[str, Any]:
     return dict(response.json())
 
 
-def conflicting(app: FastAPI, monkeypatch: pytest.MonkeyPatch, conflicts: int) -> ConflictingClient:
+def conflicting(app: FastAPI, monkeypatch: pytest.MonkeyPatch, conflicts: int) -> RejectingClient:
     repository = app.state.container.product_service._repository
-    wrapped = ConflictingClient(repository._client, conflicts)
+    wrapped = RejectingClient(repository._client, "update_item", ongoing_transaction, conflicts)
     monkeypatch.setattr(repository, "_client", wrapped)
     return wrapped
 
@@ -71,7 +95,7 @@ def test_a_write_that_conflicts_once_goes_through(
     wrapped = conflicting(app, monkeypatch, conflicts=1)
     response = client.request(method, path, json=body, headers=owner.headers)
     assert response.status_code == 200, response.text
-    assert wrapped.updates == 2
+    assert wrapped.calls == 2
     stored = client.get("/v1/products/MUG").json()
     assert {k: stored[k] for k in changed} == changed
     assert stored["version"] == product["version"] + 1  # applied once, not twice
@@ -91,40 +115,18 @@ def test_a_write_that_keeps_conflicting_is_503_and_changes_nothing(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "service_unavailable"
     assert "Transaction" not in response.text  # no AWS message leaks
-    assert wrapped.updates == WRITE_CONFLICT_ATTEMPTS
+    assert wrapped.calls == WRITE_CONFLICT_ATTEMPTS
     stored = client.get("/v1/products/MUG").json()
     assert (stored["stock"], stored["version"]) == (4, product["version"])
 
 
-class CancellingClient:
-    """The real client, but its next TransactWriteItems are cancelled for `reason`."""
-
-    def __init__(self, real: Any, reason: str, times: int) -> None:
-        self._real = real
-        self.reason = reason
-        self.times = times
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def transact_write_items(self, **kwargs: Any) -> Any:
-        self.calls += 1
-        if self.times > 0:
-            self.times -= 1
-            reasons = [{"Code": self.reason} for _ in kwargs["TransactItems"]]
-            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
-            raise ClientError(
-                {"Error": error, "CancellationReasons": reasons}, "TransactWriteItems"
-            )
-        return self._real.transact_write_items(**kwargs)
-
-
 def cancelling(
     app: FastAPI, monkeypatch: pytest.MonkeyPatch, reason: str, times: int
-) -> CancellingClient:
+) -> RejectingClient:
     repository = app.state.container.task_service._repository
-    wrapped = CancellingClient(repository._client, reason, times)
+    wrapped = RejectingClient(
+        repository._client, "transact_write_items", cancelled_for(reason), times
+    )
     monkeypatch.setattr(repository, "_client", wrapped)
     return wrapped
 
