@@ -1,29 +1,29 @@
 """The process's object graph: clients, repositories and services, each built on first use.
 
 One container per app; the app lives as long as the process (or the Lambda container), so each
-piece is made once per process and nothing touches the network at import or start-up.
+piece is made once per process and nothing touches the network at import or start-up. Each
+service's module (and its repository's) is imported when the service is first asked for, so a
+cold start loads only what its first request uses.
 """
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from portfolio_api.core.clock import Clock, system_clock
 from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import TokenVerifier, cognito_endpoint, http_jwks_fetcher
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import cognito_client, dynamodb_client
-from portfolio_api.repositories.analytics import AnalyticsRepository
-from portfolio_api.repositories.content import ContentRepository
-from portfolio_api.repositories.idempotency import IdempotencyRepository
-from portfolio_api.repositories.products import ProductRepository
-from portfolio_api.repositories.tasks import TaskRepository
-from portfolio_api.repositories.users import UserRepository
-from portfolio_api.services.analytics import AnalyticsService, CountingRules, visitor_hash_key
-from portfolio_api.services.auth import AuthService
-from portfolio_api.services.content import ContentService
-from portfolio_api.services.idempotency import IdempotencyService
-from portfolio_api.services.products import ProductService
-from portfolio_api.services.tasks import TaskService
-from portfolio_api.services.users import UserService
+
+if TYPE_CHECKING:
+    from portfolio_api.repositories.users import UserRepository
+    from portfolio_api.services.analytics import AnalyticsService
+    from portfolio_api.services.auth import AuthService
+    from portfolio_api.services.content import ContentService
+    from portfolio_api.services.idempotency import IdempotencyService
+    from portfolio_api.services.products import ProductService
+    from portfolio_api.services.tasks import TaskService
+    from portfolio_api.services.users import UserService
 
 
 class Container:
@@ -32,6 +32,16 @@ class Container:
     def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
         self.settings = settings
         self.clock = clock
+
+    def prepare(self) -> None:
+        """Build now what every request needs: the DynamoDB client and the services over it.
+
+        Called at a Lambda's init (with the collector paused) and before a SnapStart snapshot,
+        so the first request finds them made. Nothing here touches the network.
+        """
+        for service in ("content_service", "product_service", "analytics_service"):
+            getattr(self, service)
+        self.token_verifier  # noqa: B018  (built, not yet fetching keys)
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:
@@ -48,15 +58,19 @@ class Container:
         )
 
     @cached_property
-    def users_repository(self) -> UserRepository:
+    def users_repository(self) -> "UserRepository":
         """Profile items."""
+        from portfolio_api.repositories.users import UserRepository
+
         return UserRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
 
     @cached_property
-    def auth_service(self) -> AuthService:
+    def auth_service(self) -> "AuthService":
         """Cognito flows."""
+        from portfolio_api.services.auth import AuthService
+
         return AuthService(
             cognito_client(self.settings.region),
             self.users_repository,
@@ -67,13 +81,18 @@ class Container:
         )
 
     @cached_property
-    def user_service(self) -> UserService:
+    def user_service(self) -> "UserService":
         """Profiles."""
+        from portfolio_api.services.users import UserService
+
         return UserService(self.users_repository, self.clock)
 
     @cached_property
-    def content_service(self) -> ContentService:
+    def content_service(self) -> "ContentService":
         """The three publishable collections."""
+        from portfolio_api.repositories.content import ContentRepository
+        from portfolio_api.services.content import ContentService
+
         repository = ContentRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
@@ -85,24 +104,37 @@ class Container:
         return CursorCodec(self.settings.signing_key)
 
     @cached_property
-    def task_service(self) -> TaskService:
+    def task_service(self) -> "TaskService":
         """Each user's tasks."""
+        from portfolio_api.repositories.tasks import TaskRepository
+        from portfolio_api.services.tasks import TaskService
+
         repository = TaskRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
         return TaskService(repository, self.clock, self.cursors)
 
     @cached_property
-    def product_service(self) -> ProductService:
+    def product_service(self) -> "ProductService":
         """The catalog."""
+        from portfolio_api.repositories.products import ProductRepository
+        from portfolio_api.services.products import ProductService
+
         repository = ProductRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
         return ProductService(repository, self.clock, self.cursors)
 
     @cached_property
-    def analytics_service(self) -> AnalyticsService:
+    def analytics_service(self) -> "AnalyticsService":
         """Visits, views and their reports."""
+        from portfolio_api.repositories.analytics import AnalyticsRepository
+        from portfolio_api.services.analytics import (
+            AnalyticsService,
+            CountingRules,
+            visitor_hash_key,
+        )
+
         repository = AnalyticsRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )
@@ -115,8 +147,11 @@ class Container:
         return AnalyticsService(repository, self.clock, rules, visitor_key)
 
     @cached_property
-    def idempotency_service(self) -> IdempotencyService:
+    def idempotency_service(self) -> "IdempotencyService":
         """First responses of keyed creates."""
+        from portfolio_api.repositories.idempotency import IdempotencyRepository
+        from portfolio_api.services.idempotency import IdempotencyService
+
         repository = IdempotencyRepository(
             dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
         )

@@ -3,32 +3,55 @@
 Routes and dependencies are `async def` and call boto3 directly. Under Mangum a plain `def` route
 or dependency hops to a worker thread on every call (measured at about 5x the warm cost), and
 Lambda serves one request per container at a time, so the hop would buy nothing there.
+
+The garbage collector is off while the module loads: init allocates hundreds of thousands of
+objects that live as long as the process, and collecting passes over them find nothing to free.
+Once the handler exists they are frozen (moved out of the collector's sight) and it runs again.
+On Lambda the DynamoDB client and the hot services are built here too, while the collector is
+still paused, and the SnapStart hooks are registered (`snapstart.py`).
 """
 
+import gc
+
+gc.disable()
+
+import os
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
-from starlette.middleware.cors import CORSMiddleware
 
+from portfolio_api import snapstart
+from portfolio_api.api.deferred import DeferredRouters, load_deferred_routes
 from portfolio_api.api.problems import install_problem_handlers
-from portfolio_api.api.routers import analytics, auth, health, products, tasks, users
+from portfolio_api.api.routers import analytics, health, products
 from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
 from portfolio_api.content.collections import ALL_COLLECTIONS
+from portfolio_api.core.cors import CorsPolicy
 from portfolio_api.core.exact_json import ExactJSONResponse
 from portfolio_api.core.logging import configure_logging
-from portfolio_api.core.middleware import (
-    GuardMiddleware,
-    RequestContextMiddleware,
-    StagePrefixMiddleware,
-)
+from portfolio_api.core.middleware import EdgeMiddleware
 from portfolio_api.core.settings import APP_VERSION, Settings, get_settings
 
-EXPOSED_HEADERS = ["ETag", "Location", "X-Request-Id", "Retry-After"]
-ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"]
+EXPOSED_HEADERS = ("ETag", "Location", "X-Request-Id", "Retry-After")
+ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key")
+ALLOWED_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS")
+
+# Imported and built when a request first reaches them (see api/deferred.py), in this order.
+ACCOUNT_ROUTERS = {
+    "/v1/auth": "portfolio_api.api.routers.auth",
+    "/v1/users": "portfolio_api.api.routers.users",
+    "/v1/tasks": "portfolio_api.api.routers.tasks",
+}
+
+# The document lists the groups in this order, whatever order the routes are matched in.
+DOCUMENT_TAG_ORDER = (
+    "health", "auth", "users", "tasks", "products", "analytics", "blog", "projects",
+    "certifications",
+)  # fmt: skip
 
 DESCRIPTION = """\
 The portfolio's backend. Errors are RFC 9457 `application/problem+json` with a stable `code`.
@@ -47,26 +70,27 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description=DESCRIPTION,
         redirect_slashes=False,
         default_response_class=ExactJSONResponse,
+        openapi_tags=[{"name": tag} for tag in DOCUMENT_TAG_ORDER],
     )
     app.state.container = container or Container(settings)
     app.state.environment = settings.environment
     install_problem_handlers(app)
-    for module in (health, auth, users, tasks, products, analytics):
-        app.include_router(module.router)
+    # Routes match in registration order, each tried in turn: what visitors ask for comes first.
     for spec in ALL_COLLECTIONS:
         app.include_router(build_content_router(spec))
-    # Added innermost first: RequestContext wraps CORS, which wraps Guard, so preflights get a
-    # request id and even a 413 or a 500 carries the CORS headers a browser needs to read it.
-    app.add_middleware(GuardMiddleware)
+    for module in (products, analytics, health):
+        app.include_router(module.router)
+    app.router.routes.append(DeferredRouters(app.router, ACCOUNT_ROUTERS))
     app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_allow_origins),
-        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=ALLOWED_HEADERS,
-        expose_headers=EXPOSED_HEADERS,
-        max_age=600,
+        EdgeMiddleware,
+        cors=CorsPolicy(
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=ALLOWED_METHODS,
+            allow_headers=ALLOWED_HEADERS,
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        ),
     )
-    app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
     return app
 
@@ -74,6 +98,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 def _openapi_document(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document without its default 422s: this API answers validation with a 400."""
     if app.openapi_schema is None:
+        load_deferred_routes(app.router)
         document = get_openapi(
             title=app.title,
             version=app.version,
@@ -98,7 +123,7 @@ def build_handler(application: FastAPI) -> Mangum:
     # problem+json is text: without it Mangum would base64 every error body, and API Gateway
     # (with no binary media types) would hand the client that base64 instead of JSON.
     return Mangum(
-        StagePrefixMiddleware(application),
+        application,
         lifespan="off",
         text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"],
     )
@@ -106,3 +131,8 @@ def build_handler(application: FastAPI) -> Mangum:
 
 app = create_app()
 handler = build_handler(app)
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # on Lambda: made now, not by the first request
+    app.state.container.prepare()
+snapstart.register(app, handler)
+gc.freeze()
+gc.enable()

@@ -1,4 +1,4 @@
-"""Dependencies: who is calling (public, optional user, user, owner) and the services.
+"""Dependencies: who is calling (public, optional user, user, owner) and the shared services.
 
 All are `async def`: a plain `def` dependency hops to a worker thread on every call.
 """
@@ -13,29 +13,28 @@ from portfolio_api.core.errors import Forbidden, Unauthorized
 from portfolio_api.core.etag import parse_if_match
 from portfolio_api.core.security import Principal
 from portfolio_api.services.analytics import AnalyticsService
-from portfolio_api.services.auth import AuthService
 from portfolio_api.services.content import ContentService
 from portfolio_api.services.products import ProductService
-from portfolio_api.services.tasks import TaskService
-from portfolio_api.services.users import UserService
 
 # Declares the scheme in the OpenAPI document; the header itself is checked below.
 _bearer = HTTPBearer(auto_error=False, description="A Cognito ID token (or access token).")
 
 
-async def get_container(request: Request) -> Container:
-    """The app's container."""
+def container_of(request: Request) -> Container:
+    """The app's container, read straight off the request (no dependency resolution)."""
     container: Container = request.app.state.container
     return container
+
+
+async def get_container(request: Request) -> Container:
+    """The app's container."""
+    return container_of(request)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-async def bearer_token(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str | None:
+def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
     """The bearer token, None when absent; any other Authorization header is a 401."""
     if credentials is None:
         if request.headers.get("authorization"):
@@ -44,12 +43,28 @@ async def bearer_token(
     return credentials.credentials
 
 
+async def bearer_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """The bearer token itself, for the routes that pass it on to Cognito."""
+    return _token(request, credentials)
+
+
 BearerToken = Annotated[str | None, Depends(bearer_token)]
 
 
-async def optional_user(token: BearerToken, container: ContainerDep) -> Principal | None:
-    """Public routes: anonymous is fine, but a token that is present must be valid."""
-    return container.token_verifier.verify(token) if token else None
+async def optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """Public routes: anonymous is fine, but a token that is present must be valid.
+
+    Reads the header and the container itself rather than through two more dependencies: every
+    public request resolves this one, and each dependency costs a resolution per request.
+    """
+    token = _token(request, credentials)
+    return container_of(request).token_verifier.verify(token) if token else None
 
 
 async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
@@ -75,48 +90,28 @@ TOKEN_CHECKED_IF_PRESENT = [Depends(optional_user)]
 """`dependencies=` of public routes: a token that is sent must be valid (the contract's rule)."""
 
 
-async def auth_service(container: ContainerDep) -> AuthService:
-    """The Cognito flows."""
-    return container.auth_service
-
-
-async def user_service(container: ContainerDep) -> UserService:
-    """Profiles."""
-    return container.user_service
-
-
-async def content_service(container: ContainerDep) -> ContentService:
+async def content_service(request: Request) -> ContentService:
     """The one service of every content collection."""
-    return container.content_service
+    return container_of(request).content_service
 
 
-async def task_service(container: ContainerDep) -> TaskService:
-    """The tasks service."""
-    return container.task_service
-
-
-TaskServiceDep = Annotated[TaskService, Depends(task_service)]
-
-
-async def product_service(container: ContainerDep) -> ProductService:
+async def product_service(request: Request) -> ProductService:
     """The catalog service."""
-    return container.product_service
+    return container_of(request).product_service
 
 
 ProductServiceDep = Annotated[ProductService, Depends(product_service)]
 
 
-async def analytics_service(container: ContainerDep) -> AnalyticsService:
+async def analytics_service(request: Request) -> AnalyticsService:
     """The analytics service."""
-    return container.analytics_service
+    return container_of(request).analytics_service
 
 
 AnalyticsDep = Annotated[AnalyticsService, Depends(analytics_service)]
 
 
-AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
 ContentServiceDep = Annotated[ContentService, Depends(content_service)]
-UserServiceDep = Annotated[UserService, Depends(user_service)]
 
 
 async def if_match_version(

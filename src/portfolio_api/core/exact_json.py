@@ -42,18 +42,27 @@ class DecimalJSONRoute(APIRoute):
         return exact_handler
 
 
-def _mark(value: object) -> str:
-    if isinstance(value, Decimal) and value.is_finite():
-        return f"{_MARK}{value}"
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
 def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
-    """JSON text in which a `Decimal` is a number with exactly its digits (`0.10` stays)."""
+    """JSON text in which a `Decimal` is a number with exactly its digits (`0.10` stays).
+
+    A whole number (`Decimal("42")`) is written as the int it equals, with the same digits; only
+    others are marked and unmarked, so most bodies skip the second pass.
+    """
+    marked = False
+
+    def default(value: object) -> object:
+        nonlocal marked
+        if isinstance(value, Decimal) and value.is_finite():
+            if value.as_tuple().exponent == 0:
+                return int(value)
+            marked = True
+            return f"{_MARK}{value}"
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
     text = json.dumps(
-        content, default=_mark, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys
+        content, default=default, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys
     )
-    return _MARKED.sub(r"\1", text)
+    return _MARKED.sub(r"\1", text) if marked else text
 
 
 class ExactJSONResponse(JSONResponse):

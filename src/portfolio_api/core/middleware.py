@@ -1,6 +1,8 @@
-"""Pure ASGI middleware: request ids, the body limit, and the last-resort 500.
+"""The one pure-ASGI middleware in front of the routes: everything every request goes through.
 
-Pure ASGI rather than `BaseHTTPMiddleware`, which costs a task and a copy per request.
+One layer instead of four (request id and access log, CORS, body limit and last-resort 500, the
+API Gateway stage prefix): each layer costs a call frame, a closure and a `send` wrapper per
+request, and pure ASGI rather than `BaseHTTPMiddleware`, which costs a task and a copy more.
 """
 
 import json
@@ -11,6 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portfolio_api.core.cors import CorsPolicy
 from portfolio_api.core.errors import ApiError, InternalError, PayloadTooLarge
 from portfolio_api.core.logging import request_id_var
 
@@ -48,40 +51,72 @@ async def send_problem(send: Send, error: ApiError, request_id: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def _aws_request_id(scope: Scope) -> str | None:
-    event = scope.get("aws.event")
+def _aws_request_id(event: object) -> str | None:
     if isinstance(event, dict):
         rid = (event.get("requestContext") or {}).get("requestId")
         return str(rid) if rid else None
     return None
 
 
-class RequestContextMiddleware:
-    """Outermost: gives every request an id (API Gateway's under Lambda), echoes it, logs access."""
+def _with_stage_prefix(scope: Scope, event: object) -> Scope:
+    """Under API Gateway a stage (`/prod`) precedes the path: expose it as `root_path`.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Then `/prod/docs` loads its spec from `/prod/openapi.json`. A custom domain without the stage
+    in its URLs leaves `requestContext.path` equal to `path`, and nothing changes.
+    """
+    if not isinstance(event, dict):
+        return scope
+    public_path = str((event.get("requestContext") or {}).get("path") or "")
+    path = scope["path"]
+    if public_path != path and public_path.endswith(path) and path.startswith("/"):
+        prefix = public_path[: len(public_path) - len(path)].rstrip("/")
+        if prefix:
+            return {**scope, "root_path": prefix, "path": prefix + path}
+    return scope
+
+
+class EdgeMiddleware:
+    """Request id (API Gateway's under Lambda) and access log; CORS; a body limit; a 500 of last
+    resort; the stage prefix.
+
+    A 413, a 500 and a preflight's answer all carry the request id and the CORS headers a
+    browser needs to read them.
+    """
+
+    def __init__(
+        self, app: ASGIApp, cors: CorsPolicy, max_body_bytes: int = MAX_BODY_BYTES
+    ) -> None:
         self.app = app
+        self.cors = cors
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _aws_request_id(scope) or uuid.uuid4().hex
-        token = request_id_var.set(request_id)
+        event = scope.get("aws.event")
+        scope = _with_stage_prefix(scope, event)
+        request_id = _aws_request_id(event) or uuid.uuid4().hex
+        context_token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
+        request = _RequestHeaders(scope)
         started = time.perf_counter()
         status = 0
+        id_header = (b"x-request-id", request_id.encode())
 
-        async def send_with_id(message: Message) -> None:
+        async def send_answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                headers = self.cors.answer_headers(list(message.get("headers", [])), request.origin)
+                message["headers"] = [*headers, id_header]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            if request.is_preflight:
+                status = await self._answer_preflight(request, send, id_header)
+            else:
+                await self._serve(scope, receive, send_answer, request, request_id)
         finally:
             logger.info(
                 "request",
@@ -92,48 +127,51 @@ class RequestContextMiddleware:
                     "durationMs": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
-            request_id_var.reset(token)
+            request_id_var.reset(context_token)
 
-
-class GuardMiddleware:
-    """Inside CORS: rejects bodies over 1 MiB before any route runs, turns a crash into a bare 500.
-
-    Sitting inside CORS means even these answers carry the CORS headers a browser needs.
-    """
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = scope.get("state", {}).get("request_id", "-")
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, request: "_RequestHeaders", rid: str
+    ) -> None:
+        """The app, with the body read up to the limit first; a crash before an answer is a 500."""
         started = False
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+            started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            buffered = await self._read_limited_body(scope, receive)
+            buffered = await self._read_limited_body(request, receive)
             if buffered is None:
-                await send_problem(send, PayloadTooLarge("The body exceeds 1 MiB."), request_id)
+                await send_problem(send, PayloadTooLarge("The body exceeds 1 MiB."), rid)
                 return
             await self.app(scope, _replay(buffered), tracking_send)
         except Exception:
             logger.exception("unhandled error")
             if not started:
-                await send_problem(send, InternalError(), request_id)
+                await send_problem(send, InternalError(), rid)
 
-    async def _read_limited_body(self, scope: Scope, receive: Receive) -> bytes | None:
+    async def _answer_preflight(
+        self, request: "_RequestHeaders", send: Send, id_header: tuple[bytes, bytes]
+    ) -> int:
+        """Answered here, before routing: no route of the app answers `OPTIONS` itself."""
+        answer = self.cors.preflight(
+            request.origin or "",
+            request.preflight_method or "",
+            request.requested_headers,
+            request.private_network,
+        )
+        headers = [*answer.headers, id_header]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+        return answer.status
+
+    async def _read_limited_body(
+        self, request: "_RequestHeaders", receive: Receive
+    ) -> bytes | None:
         """The whole body, or None once it is over the limit; declared lengths fail fast."""
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                return None
+        if request.content_length is not None and request.content_length > self.max_body_bytes:
+            return None
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -150,6 +188,47 @@ class GuardMiddleware:
         return b"".join(chunks)
 
 
+class _RequestHeaders:
+    """The few request headers the edge reads, found in one pass over the scope's list."""
+
+    __slots__ = (
+        "content_length",
+        "origin",
+        "preflight_method",
+        "private_network",
+        "requested_headers",
+    )
+
+    def __init__(self, scope: Scope) -> None:
+        self.origin: str | None = None
+        self.preflight_method: str | None = None
+        self.requested_headers: str | None = None
+        self.private_network = False
+        self.content_length: int | None = None
+        for name, value in scope.get("headers", ()):
+            if name == b"origin" and self.origin is None:
+                self.origin = value.decode("latin-1")
+            elif name == b"content-length" and value.isdigit():
+                self.content_length = int(value)
+            elif name.startswith(b"access-control-request-"):
+                self._read_preflight(name, value.decode("latin-1"))
+        if scope["method"] != "OPTIONS" or self.origin is None:
+            self.preflight_method = None
+
+    def _read_preflight(self, name: bytes, value: str) -> None:
+        if name == b"access-control-request-method":
+            self.preflight_method = value
+        elif name == b"access-control-request-headers":
+            self.requested_headers = value
+        elif name == b"access-control-request-private-network":
+            self.private_network = True
+
+    @property
+    def is_preflight(self) -> bool:
+        """`OPTIONS` from a page, asking whether a request may be made."""
+        return self.preflight_method is not None
+
+
 def _replay(body: bytes) -> Receive:
     """A receive callable that hands the buffered body to the app once, then waits politely."""
     sent = False
@@ -162,25 +241,3 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
-
-
-class StagePrefixMiddleware:
-    """Under API Gateway a stage (`/prod`) precedes the path: expose it as `root_path`.
-
-    Then `/prod/docs` loads its spec from `/prod/openapi.json`. A custom domain without the stage
-    in its URLs leaves `requestContext.path` equal to `path`, and nothing changes.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        event = scope.get("aws.event")
-        if scope["type"] == "http" and isinstance(event, dict):
-            public_path = str((event.get("requestContext") or {}).get("path") or "")
-            path = scope["path"]
-            if public_path != path and public_path.endswith(path) and path.startswith("/"):
-                prefix = public_path[: len(public_path) - len(path)].rstrip("/")
-                if prefix:
-                    scope = {**scope, "root_path": prefix, "path": prefix + path}
-        await self.app(scope, receive, send)

@@ -5,6 +5,9 @@ once per process and fetched again, at most once a minute, when a token names an
 (Cognito rotates keys rarely; the rate limit stops a flood of forged `kid`s from reaching it),
 and a failed fetch is retried no sooner than five seconds later, answering 503 meanwhile.
 Locally the JWKS comes from the stand-in while the issuer keeps Cognito's form.
+
+python-jose (and cryptography under it) is imported on the first verification, not with this
+module: a public request never verifies a token, and the import is a twentieth of a cold start.
 """
 
 import json
@@ -16,9 +19,6 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from jose import jwt
-from jose.exceptions import ExpiredSignatureError, JOSEError
 
 from portfolio_api.core.errors import ServiceUnavailable, Unauthorized
 
@@ -86,6 +86,9 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; any defect is a 401 with a short reason, never a 500."""
+        from jose import jwt
+        from jose.exceptions import ExpiredSignatureError, JOSEError
+
         try:
             header = jwt.get_unverified_header(token)
         except JOSEError:
@@ -136,6 +139,27 @@ class TokenVerifier:
             is_owner=self._owner_group in groups,
             username=username if isinstance(username, str) else None,
         )
+
+    def prime(self) -> None:
+        """Import the JWT library and fetch the keys now (a SnapStart snapshot keeps both).
+
+        A failed fetch is logged and left for the first token to retry.
+        """
+        from jose import jwt  # noqa: F401  (the import is the cost being paid in advance)
+
+        try:
+            self._refresh()
+        except ServiceUnavailable:
+            logger.warning("jwks not fetched while priming")
+
+    def forget_timers(self) -> None:
+        """After a SnapStart restore: the monotonic clock the timers read has started anew.
+
+        The keys stay; the next unknown `kid` may fetch at once, and no back-off is pending.
+        """
+        with self._lock:
+            self._fetched_at = None
+            self._retry_after = None
 
     def _key_for(self, kid: object) -> dict[str, Any]:
         if not isinstance(kid, str) or not kid:

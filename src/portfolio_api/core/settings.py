@@ -1,12 +1,24 @@
-"""Configuration from the environment, validated once at start-up."""
+"""Configuration from the environment, validated once at start-up.
 
+Plain pydantic models filled from `os.environ` by field name (any case): that is all this service
+asked of pydantic-settings, whose import (with python-dotenv) cost a fortieth of a cold start.
+"""
+
+import os
 import secrets
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 APP_VERSION = "0.1.0"
 
@@ -18,13 +30,13 @@ class SettingsError(RuntimeError):
     """A missing or malformed setting; the message names it in one line."""
 
 
-class StackSettings(BaseSettings):
+class StackSettings(BaseModel):
     """Where the stack is: all that the operator's commands (`create-owner`, `delete-user`) need.
 
-    boto3 reads `AWS_ENDPOINT_URL*` and credentials itself.
+    botocore reads `AWS_ENDPOINT_URL*` and credentials itself.
     """
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     dynamodb_table_name: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")
     cognito_user_pool_id: str = Field(pattern=_POOL_ID_PATTERN)
@@ -43,7 +55,7 @@ class Settings(StackSettings):
 
     cognito_client_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w+]+$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cors_allow_origins: tuple[str, ...] = ()
     allow_signup: bool = True
     cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
@@ -105,10 +117,16 @@ def load_stack_settings() -> StackSettings:
     return _read(StackSettings)
 
 
+def _environment_values(kind: type[StackSettings]) -> dict[str, Any]:
+    """The environment's value of each of a model's fields, its name in any case."""
+    by_name = {name.lower(): value for name, value in os.environ.items()}
+    return {field: by_name[field] for field in kind.model_fields if field in by_name}
+
+
 def _read[S: StackSettings](kind: type[S]) -> S:
     """Turn pydantic's report into one line that names each bad setting."""
     try:
-        return kind()
+        return kind.model_validate(_environment_values(kind))
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -23,12 +23,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from portfolio_api.core.errors import InternalError, ServiceUnavailable, ValidationFailed
+from portfolio_api.db.codec import from_attribute, to_attribute
 from portfolio_api.db.keys import ALL_INDEXES, ENTITY, PK, SK, Index, Key
 
 if TYPE_CHECKING:
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("portfolio_api.repositories")
 
 Item = dict[str, Any]
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 _THROTTLING = frozenset(
     {
@@ -90,17 +87,17 @@ def _plain(value: Any) -> Any:
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
     """Python values to DynamoDB's attribute-value form; `None` attributes are left out."""
-    return {k: _serializer.serialize(_plain(v)) for k, v in item.items() if v is not None}
+    return {k: to_attribute(_plain(v)) for k, v in item.items() if v is not None}
 
 
 def serialize_value(value: Any) -> dict[str, Any]:
     """One Python value (an expression value) to its attribute-value form."""
-    return cast(dict[str, Any], _serializer.serialize(_plain(value)))
+    return to_attribute(_plain(value))
 
 
 def deserialize(item: Mapping[str, Any]) -> Item:
     """DynamoDB's attribute-value form back to Python values (numbers as Decimal)."""
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return {k: from_attribute(v) for k, v in item.items()}
 
 
 @dataclass(frozen=True, slots=True)

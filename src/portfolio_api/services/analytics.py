@@ -85,6 +85,10 @@ class AnalyticsService:
         self._visitor_key = visitor_key  # see `visitor_hash_key`; never stored or logged
         self._salts: dict[str, str] = {}
 
+    def forget_salts(self) -> None:
+        """Drop the salts held in memory: after a SnapStart restore the day may have changed."""
+        self._salts = {}
+
     # counting
 
     def track(self, visitor: Visitor, path: str, referrer: str | None) -> bool:

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import Binary
-
 from portfolio_api.core.clock import Clock
 from portfolio_api.core.errors import ApiError, Conflict
 from portfolio_api.core.exact_json import dumps_exact
@@ -101,10 +99,8 @@ def _packed(response: StoredResponse) -> dict[str, Any]:
 
 
 def _unpacked(stored: dict[str, Any]) -> StoredResponse:
-    raw = stored["body"]
-    data = raw.value if isinstance(raw, Binary) else raw  # type: ignore[attr-defined]
     return StoredResponse(
         status=int(stored["status"]),
-        body=json.loads(zlib.decompress(bytes(data)), parse_float=Decimal),
+        body=json.loads(zlib.decompress(bytes(stored["body"])), parse_float=Decimal),
         headers={str(k): str(v) for k, v in stored["headers"].items()},
     )

@@ -1,12 +1,14 @@
 """`/v1/auth`: sign-up, sign-in, tokens and passwords through Cognito."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from portfolio_api.api.deps import (
     TOKEN_CHECKED_IF_PRESENT,
-    AuthServiceDep,
     BearerToken,
     CurrentUser,
+    container_of,
 )
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems
@@ -27,11 +29,20 @@ from portfolio_api.schemas.auth import (
     ResetPasswordRequest,
     Tokens,
 )
+from portfolio_api.services.auth import AuthService
 from portfolio_api.services.idempotency import StoredResponse
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=DecimalJSONRoute)
 
 NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+async def auth_service(request: Request) -> AuthService:
+    """The Cognito flows."""
+    return container_of(request).auth_service
+
+
+AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
 
 
 @router.post(

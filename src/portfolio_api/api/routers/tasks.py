@@ -2,19 +2,28 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from portfolio_api.api.deps import CurrentUser, IfMatchVersion, TaskServiceDep
+from portfolio_api.api.deps import CurrentUser, IfMatchVersion, container_of
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
 from portfolio_api.schemas.common import Page
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters, TaskUpdate
+from portfolio_api.services.tasks import TaskService
 
 # The contract names the path parameter `taskId` (camelCase like every field on the wire).
 TaskId = Annotated[str, Path(alias="taskId")]
 
 router = APIRouter(prefix="/v1/tasks", tags=["tasks"], route_class=DecimalJSONRoute)
+
+
+async def task_service(request: Request) -> TaskService:
+    """The tasks service."""
+    return container_of(request).task_service
+
+
+TaskServiceDep = Annotated[TaskService, Depends(task_service)]
 
 
 @router.post(

@@ -1,14 +1,25 @@
 """`/v1/users/me`: the caller's own profile."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from portfolio_api.api.deps import CurrentUser, IfMatchVersion, UserServiceDep
+from fastapi import APIRouter, Depends, Request, Response
+
+from portfolio_api.api.deps import CurrentUser, IfMatchVersion, container_of
 from portfolio_api.api.responses import problems
 from portfolio_api.core.etag import etag_for
 from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.schemas.users import Profile, ProfileUpdate
+from portfolio_api.services.users import UserService
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DecimalJSONRoute)
+
+
+async def user_service(request: Request) -> UserService:
+    """Profiles."""
+    return container_of(request).user_service
+
+
+UserServiceDep = Annotated[UserService, Depends(user_service)]
 
 
 @router.get("/me", response_model=Profile, responses=problems(401))
