@@ -555,15 +555,19 @@ def _parameter_values(overrides: dict[str, str]) -> dict[str, str]:
 
 def refused(overrides: dict[str, str]) -> list[str]:
     """What CloudFormation refuses a deployment with these parameter values for, before changing
-    anything: each parameter outside its AllowedPattern or AllowedValues, each failed rule."""
+    anything: each parameter outside its AllowedPattern, AllowedValues or MaxLength, each failed
+    rule."""
     declared = template()["Parameters"]
     values = _parameter_values(overrides)
     found = []
     for name, value in values.items():
         pattern = declared[name].get("AllowedPattern")
         allowed = declared[name].get("AllowedValues")
-        if (pattern is not None and not re.fullmatch(pattern, value)) or (
-            allowed is not None and value not in [str(item) for item in allowed]
+        longest = declared[name].get("MaxLength")
+        if (
+            (pattern is not None and not re.fullmatch(pattern, value))
+            or (allowed is not None and value not in [str(item) for item in allowed])
+            or (longest is not None and len(value) > int(longest))
         ):
             found.append(name)
     for name, rule in template()["Rules"].items():
@@ -692,13 +696,18 @@ class _ManagedPolicies:
         }
 
 
-def _translate(document: dict[str, Any]) -> dict[str, Any]:
+def _translate(
+    document: dict[str, Any],
+    parameters: dict[str, str] | None = None,
+    code: str = "s3://bucket/api.zip",
+) -> dict[str, Any]:
     """The CloudFormation SAM's transform makes of `document` (offline; the code is a stand-in)."""
     from samtranslator.translator.transform import transform
 
     document = copy.deepcopy(document)
-    document["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://bucket/api.zip"
-    result: dict[str, Any] = transform(document, {"AWS::Region": "us-east-1"}, _ManagedPolicies())
+    document["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = code
+    values = {"AWS::Region": "us-east-1"} | (parameters or {})
+    result: dict[str, Any] = transform(document, values, _ManagedPolicies())
     return result
 
 
@@ -716,9 +725,11 @@ def test_sam_makes_one_api_one_stage_and_one_permission() -> None:
     assert kinds["AWS::ApiGateway::Stage"] == 1
     assert kinds["AWS::ApiGateway::Authorizer"] == 0  # the body declares it
     body = resources["PortfolioApi"]["Properties"]["Body"]
-    assert (
-        body["paths"] == resource("PortfolioApi", "AWS::Serverless::Api")["DefinitionBody"]["paths"]
-    )
+    # The paths as written, but for the alias SAM names: `ApiFunction.Alias` is its own reference.
+    written = resource("PortfolioApi", "AWS::Serverless::Api")["DefinitionBody"]["paths"]
+    alias_named = json.dumps(written).replace("${ApiFunction.Alias}", "${ApiFunctionAliaslive}")
+    assert "${ApiFunctionAliaslive}" in alias_named
+    assert body["paths"] == json.loads(alias_named)
     gateway_responses = body["x-amazon-apigateway-gateway-responses"]
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED"):
         headers = gateway_responses[kind]["responseParameters"]
@@ -763,13 +774,209 @@ def test_every_stack_update_deploys_the_api_again(monkeypatch: pytest.MonkeyPatc
     assert len({_deployment_id(without, now, monkeypatch) for now in one_minute_apart}) == 1
 
 
+# --- SnapStart ---------------------------------------------------------------------------------
+
+_NO_VALUE = object()
+INVOCATIONS = "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+
+
+def _as_deployed(node: Any, values: dict[str, str]) -> Any:
+    """`node` as CloudFormation resolves the template's conditions with these parameter values:
+    each Fn::If by its chosen branch, AWS::NoValue dropped. Other functions stay as written."""
+    if isinstance(node, list):
+        items = [_as_deployed(item, values) for item in node]
+        return [item for item in items if item is not _NO_VALUE]
+    if not isinstance(node, dict):
+        return node
+    if node == {"Ref": "AWS::NoValue"}:
+        return _NO_VALUE
+    if set(node) == {"Fn::If"}:
+        condition, when_true, when_false = node["Fn::If"]
+        chosen = when_true if _evaluate({"Condition": condition}, values) else when_false
+        return _as_deployed(chosen, values)
+    resolved = {key: _as_deployed(value, values) for key, value in node.items()}
+    return {key: value for key, value in resolved.items() if value is not _NO_VALUE}
+
+
+def _deployed_resources(snapstart: str, document: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The resources SAM makes of the template, as deployed with SnapStart=`snapstart`."""
+    overrides = {"SnapStart": snapstart}
+    values = _parameter_values(overrides)
+    resources = _translate(document or template(), overrides)["Resources"]
+    return {
+        name: _as_deployed(item, values)
+        for name, item in resources.items()
+        if "Condition" not in item or _evaluate({"Condition": item["Condition"]}, values)
+    }
+
+
+def _integration_uris(resources: dict[str, Any]) -> list[Any]:
+    """What every operation of the API calls."""
+    paths = resources["PortfolioApi"]["Properties"]["Body"]["paths"]
+    return [
+        operation["x-amazon-apigateway-integration"]["uri"]
+        for item in paths.values()
+        for operation in item.values()
+    ]
+
+
+def test_snapstart_is_a_parameter_off_by_default() -> None:
+    parameter = template()["Parameters"]["SnapStart"]
+    assert parameter["AllowedValues"] == ["true", "false"]
+    assert parameter["Default"] == "false"
+    assert template()["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "true"]}
+    assert refused({"SnapStart": "true"}) == []
+    assert refused({"SnapStart": "on"}) == ["SnapStart"]
+
+
+def test_snapstart_fits_what_lambda_supports() -> None:
+    """SnapStart needs Python 3.12 or later and refuses provisioned concurrency, EFS and
+    ephemeral storage above 512 MB (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html)."""
+    function = resource("ApiFunction", "AWS::Serverless::Function")
+    configured = set(function) | set(template()["Globals"]["Function"])
+    assert (
+        not {"ProvisionedConcurrencyConfig", "FileSystemConfigs", "EphemeralStorage"} & configured
+    )
+    runtime = template()["Globals"]["Function"]["Runtime"]
+    assert re.fullmatch(r"python3\.(\d+)", runtime)
+    assert int(runtime.split(".")[1]) >= 12
+
+
+ALIAS_INVOCATIONS = {"Fn::Sub": f"{INVOCATIONS}${{ApiFunctionAliaslive}}/invocations"}
+
+
+@pytest.mark.parametrize("snapstart", ["true", "false"])
+def test_the_gateway_calls_the_alias(snapstart: str) -> None:
+    resources = _deployed_resources(snapstart)
+    function = resources["ApiFunction"]["Properties"]
+    if snapstart == "true":
+        assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    else:
+        assert "SnapStart" not in function
+    (version,) = (
+        name for name, item in resources.items() if item["Type"] == "AWS::Lambda::Version"
+    )
+    (alias,) = (name for name, item in resources.items() if item["Type"] == "AWS::Lambda::Alias")
+    assert alias == "ApiFunctionAliaslive"
+    assert resources[alias]["Properties"] == {
+        "Name": "live",
+        "FunctionName": {"Ref": "ApiFunction"},
+        "FunctionVersion": {"Fn::GetAtt": [version, "Version"]},
+    }
+    # An update that replaces a version deletes the old one, and with it its cached snapshot;
+    # SAM's default keeps every version, each snapshot billed until 14 days without a call.
+    assert resources[version]["DeletionPolicy"] == "Delete"
+    assert resources[version]["UpdateReplacePolicy"] == "Delete"
+    # Every route calls the alias, and the one permission covers exactly the alias.
+    uris = _integration_uris(resources)
+    assert len(uris) > 60
+    assert {json.dumps(uri) for uri in uris} == {json.dumps(ALIAS_INVOCATIONS)}
+    permissions = [item for item in resources.values() if item["Type"] == "AWS::Lambda::Permission"]
+    assert len(permissions) == 1
+    assert permissions[0]["Properties"]["FunctionName"] == {"Ref": alias}
+
+
+def test_the_alias_check_bites() -> None:
+    # An integration pointed back at the function is caught: the gateway would call $LATEST,
+    # which has no snapshot.
+    document = copy.deepcopy(template())
+    paths = document["Resources"]["PortfolioApi"]["Properties"]["DefinitionBody"]["paths"]
+    function_uri = {"Fn::Sub": f"{INVOCATIONS}${{ApiFunction.Arn}}/invocations"}
+    paths["/health"]["get"]["x-amazon-apigateway-integration"]["uri"] = function_uri
+    uris = _integration_uris(_deployed_resources("true", document))
+    # The YAML anchor shares one integration between every route, so every route changed.
+    assert {json.dumps(uri) for uri in uris} == {json.dumps(function_uri)}
+    assert json.dumps(ALIAS_INVOCATIONS) not in {json.dumps(uri) for uri in uris}
+
+
+def _version(overrides: dict[str, str], code: str = "s3://bucket/api.zip") -> tuple[str, Any]:
+    """The logical id and the description, as deployed, of the version SAM publishes."""
+    values = _parameter_values(overrides)
+    resources = _translate(template(), overrides, code)["Resources"]
+    ((name, item),) = (
+        (key, item) for key, item in resources.items() if item["Type"] == "AWS::Lambda::Version"
+    )
+    return name, _substituted(item["Properties"]["Description"], values)
+
+
+def _substituted(node: Any, values: dict[str, str]) -> str:
+    """A `Fn::Sub` of parameters only, as CloudFormation fills it in."""
+    text = node["Fn::Sub"]
+    assert isinstance(text, str)
+    return re.sub(r"\$\{(\w+)\}", lambda match: values[match.group(1)], text)
+
+
+# Every parameter whose value reaches the function's configuration (SnapStart included).
+CONFIGURING_PARAMETERS = {
+    "Environment": "prod",
+    "LogLevel": "DEBUG",
+    "AllowSignup": "false",
+    "SnapStart": "true",
+    "CorsAllowOrigins": "https://portfolio.example",
+}
+
+
+def test_every_configuring_parameter_reaches_the_function_through_the_version() -> None:
+    """The list above is complete: every parameter the function's properties name is on it."""
+    function = json.dumps(resource("ApiFunction", "AWS::Serverless::Function"))
+    named = {
+        name
+        for name in template()["Parameters"]
+        if f'"Ref": "{name}"' in function or f"${{{name}}}" in function
+    }
+    assert named == set(CONFIGURING_PARAMETERS)
+
+
+@pytest.mark.parametrize(("name", "value"), CONFIGURING_PARAMETERS.items())
+def test_a_parameter_change_alone_publishes_a_version(name: str, value: str) -> None:
+    """SAM names the version after the code as written (aws/serverless-application-model#1640),
+    so a parameter-only deployment keeps the logical id; the description differs, and a
+    version's description cannot be updated in place: CloudFormation replaces the version,
+    which publishes a new one from the updated function, and the alias follows it."""
+    base_name, base_description = _version({})
+    changed_name, changed_description = _version({name: value})
+    assert changed_name == base_name
+    assert changed_description != base_description
+    assert len(changed_description) <= 256  # Lambda's limit on a version's description
+    # New code (`sam deploy` uploads it under a key of its own) publishes a version too.
+    assert _version({}, code="s3://bucket/new-code.zip")[0] != base_name
+
+
+def test_the_longest_allowed_origins_fit_the_version_description() -> None:
+    origins = [f"https://www{n:02}.portfolio.example" for n in range(20)]
+    longest = ",".join(origins[:5]) + ",https://"
+    longest += "x" * (200 - len(longest) - len(".example")) + ".example"
+    assert len(longest) == 200
+    overrides = {**CONFIGURING_PARAMETERS, "LogLevel": "WARNING", "CorsAllowOrigins": longest}
+    assert refused(overrides) == []
+    assert len(_version(overrides)[1]) <= 256
+    assert refused({"CorsAllowOrigins": longest + ",https://b.example"}) == ["CorsAllowOrigins"]
+
+
 def _sam() -> str:
     found = shutil.which("sam") or str(Path(sys.executable).with_name("sam"))
     assert Path(found).exists(), "the SAM CLI is not installed (uv sync installs aws-sam-cli)"
     return found
 
 
-def test_sam_validate_lint_passes() -> None:
+# The SnapStart parameter as declared; the lint test writes copies with another default.
+SNAPSTART_PARAMETER = (
+    '  SnapStart:\n    Type: String\n    AllowedValues: ["true", "false"]\n    Default: "false"\n'
+)
+
+
+@pytest.mark.parametrize("snapstart", ["true", "false"])
+def test_sam_validate_lint_passes(snapstart: str, tmp_path: Path) -> None:
+    # cfn-lint walks both branches of SnapStartOn whatever the default, and a rule or a check
+    # may read the default too: each mode is linted as a copy that defaults to it. The copy sits
+    # in tmp_path, where `CodeUri: .` points elsewhere; validate reads no code.
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert text.count(SNAPSTART_PARAMETER) == 1
+    copied = tmp_path / "template.yaml"
+    copied.write_text(
+        text.replace(SNAPSTART_PARAMETER, SNAPSTART_PARAMETER.replace('"false"', f'"{snapstart}"')),
+        encoding="utf-8",
+    )
     # Offline and without real credentials: the linter needs neither (a failed update check is
     # silent), so dummy keys keep any configured profile out of it.
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
@@ -784,12 +991,12 @@ def test_sam_validate_lint_passes() -> None:
         "validate",
         "--lint",
         "--template-file",
-        str(TEMPLATE),
+        str(copied),
         "--region",
         "us-east-1",
     ]
     result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
