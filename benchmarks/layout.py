@@ -83,14 +83,22 @@ def peer(target: Path) -> Path:
 
 
 def runtime(target: Path) -> Path:
-    """What the python3.12 runtime puts after the package on `sys.path`: boto3 and its kin."""
+    """What the python3.12 runtime puts after the package on `sys.path`: boto3 and its kin.
+
+    Copied from this environment and compiled, as the runtime ships them, so no target pays
+    for compiling them and none depends on what this environment happened to compile.
+    """
     target.mkdir()
     for name in RUNTIME_PROVIDED:
         spec = importlib.util.find_spec(name)
         assert spec and spec.origin, name
         origin = Path(spec.origin)
         if origin.name == "__init__.py":
-            (target / name).symlink_to(origin.parent, target_is_directory=True)
+            shutil.copytree(origin.parent, target / name, ignore=shutil.ignore_patterns("*.pyc"))
         else:
-            (target / origin.name).symlink_to(origin)
+            shutil.copy(origin, target / origin.name)
+    run(
+        [sys.executable, "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash",
+         str(target)],
+    )  # fmt: skip
     return target

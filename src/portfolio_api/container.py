@@ -39,9 +39,14 @@ class Container:
         Called at a Lambda's init (with the collector paused) and before a SnapStart snapshot,
         so the first request finds them made. Nothing here touches the network.
         """
-        for service in ("content_service", "product_service", "analytics_service"):
-            getattr(self, service)
-        self.token_verifier  # noqa: B018  (built, not yet fetching keys)
+        _ = (self.content_service, self.product_service, self.analytics_service)
+        _ = self.token_verifier  # built; it fetches keys only when asked to
+
+    def refresh_after_restore(self) -> None:
+        """After a SnapStart restore: the key cache's timers and the day's salts start afresh."""
+        self.token_verifier.forget_timers()
+        if "analytics_service" in self.__dict__:  # built before the snapshot
+            self.analytics_service.forget_salts()
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:

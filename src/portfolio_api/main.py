@@ -1,6 +1,6 @@
 """The app: `create_app()` for uvicorn and tests, `handler` for AWS Lambda through Mangum.
 
-Routes and dependencies are `async def` and call boto3 directly. Under Mangum a plain `def` route
+Routes and dependencies are `async def` and call botocore directly. Under Mangum a plain `def` route
 or dependency hops to a worker thread on every call (measured at about 5x the warm cost), and
 Lambda serves one request per container at a time, so the hop would buy nothing there.
 
@@ -47,7 +47,7 @@ ACCOUNT_ROUTERS = {
     "/v1/tasks": "portfolio_api.api.routers.tasks",
 }
 
-# The document lists the groups in this order, whatever order the routes are matched in.
+# The document lists the groups (its `tags`) in this order, whatever order routes match in.
 DOCUMENT_TAG_ORDER = (
     "health", "auth", "users", "tasks", "products", "analytics", "blog", "projects",
     "certifications",
@@ -105,6 +105,7 @@ def _openapi_document(app: FastAPI) -> dict[str, Any]:
             description=app.description,
             routes=app.routes,
             servers=app.servers,
+            tags=app.openapi_tags,
         )
         for operations in document.get("paths", {}).values():
             for operation in operations.values():
@@ -129,6 +130,8 @@ def build_handler(application: FastAPI) -> Mangum:
     )
 
 
+# Module-level names: template.yaml's Handler, which scripts/check_artifact.py looks for. Should
+# any of this raise, the import fails and the process with it, collector paused or not.
 app = create_app()
 handler = build_handler(app)
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # on Lambda: made now, not by the first request

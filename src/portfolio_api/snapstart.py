@@ -48,8 +48,6 @@ _CANNED_QUERY = {
     "ScannedCount": 1,
     "Items": [
         {
-            "PK": {"S": "CONTENT#blog#priming"},
-            "SK": {"S": "ITEM"},
             "id": {"S": "priming"},
             "slug": {"S": "priming"},
             "status": {"S": "published"},
@@ -75,8 +73,12 @@ def register(app: FastAPI, handler: Handler) -> bool:
     return True
 
 
-def prime(app: FastAPI, handler: Handler) -> None:
-    """Before the snapshot: build and run everything a first request needs, writing nothing."""
+def prime(app: FastAPI, handler: Handler) -> list[int]:
+    """Before the snapshot: build and run everything a first request needs, writing nothing.
+
+    Returns the statuses of the priming requests (all 200 when every path ran); a failed one is
+    logged, not raised, since a hook that raises fails the version's publication.
+    """
     container: Container = app.state.container
     load_deferred_routes(app.router)
     for _ in iter_route_contexts(app.routes):  # builds each included route's context
@@ -85,31 +87,29 @@ def prime(app: FastAPI, handler: Handler) -> None:
     container.token_verifier.prime()
     client = dynamodb_client(container.settings.region)
     with _canned_answers(client):
-        for spec in ALL_COLLECTIONS:
-            _serve(handler, spec.path)
+        statuses = [_serve(handler, spec.path) for spec in ALL_COLLECTIONS]
     # One real read, so the connection code (urllib3, http.client, TLS) has run too; a read
     # writes nothing, and its connection is closed after each restore.
-    _serve(handler, ALL_COLLECTIONS[0].path)
+    statuses.append(_serve(handler, ALL_COLLECTIONS[0].path))
     # What priming made lives as long as the process: out of the collector's sight, as at init.
     gc.collect()
     gc.freeze()
+    return statuses
 
 
-def _serve(handler: Handler, path: str) -> None:
+def _serve(handler: Handler, path: str) -> int:
     answer = handler(_list_event(path), _PrimingContext())
-    if answer.get("statusCode") != 200:
-        logger.warning(
-            "priming request failed", extra={"path": path, "status": answer["statusCode"]}
-        )
+    status = int(answer.get("statusCode", 0))
+    if status != 200:
+        logger.warning("priming request failed", extra={"path": path, "status": status})
+    return status
 
 
 def refresh(app: FastAPI) -> None:
     """After each restore: fresh connections, timers, randomness and day state."""
-    container: Container = app.state.container
     close_connections()
-    container.token_verifier.forget_timers()
-    if "analytics_service" in container.__dict__:  # built (cached_property) before the snapshot
-        container.analytics_service.forget_salts()
+    container: Container = app.state.container
+    container.refresh_after_restore()
     random.seed()
 
 

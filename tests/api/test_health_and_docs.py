@@ -1,8 +1,15 @@
 """Health, the OpenAPI document, docs pages, and the HTTP conventions every route shares."""
 
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from starlette.routing import NoMatchFound
 
-from tests.conftest import ORIGIN
+from portfolio_api.api.deferred import DeferredRouters
+from portfolio_api.local.stack import LocalStack
+from portfolio_api.main import create_app
+from tests.conftest import ORIGIN, make_settings
 
 
 def test_health_reports_version_and_environment(client: TestClient) -> None:
@@ -130,3 +137,59 @@ def test_unexpected_exception_is_a_bare_500(client: TestClient, monkeypatch) -> 
     assert "secret" not in response.text and "arn:" not in response.text
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert body["requestId"] == response.headers["x-request-id"]
+
+
+def test_any_origin_policy_grants_every_origin_and_echoes_none(stack: LocalStack) -> None:
+    client = TestClient(create_app(make_settings(stack, cors_allow_origins=("*",))))
+    simple = client.get("/health", headers={"Origin": "https://anywhere.example"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+    assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
+    assert simple.headers["vary"] == "Origin"
+    preflight = client.options(
+        "/v1/blog/posts",
+        headers={"Origin": "https://anywhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert preflight.text == "OK"
+    refused = client.options(
+        "/v1/blog/posts",
+        headers={
+            "Origin": "https://anywhere.example",
+            "Access-Control-Request-Method": "TRACE",
+            "Access-Control-Request-Headers": "x-secret",
+        },
+    )
+    assert refused.status_code == 400
+    assert refused.text == "Disallowed CORS method, headers"
+    assert refused.headers["x-request-id"]
+
+
+def test_a_response_without_origin_still_varies_on_it(client: TestClient) -> None:
+    """Caches must not hand a granted answer to another origin, nor an ungranted one to ours."""
+    assert client.get("/health").headers["vary"] == "Origin"
+    assert "access-control-allow-origin" not in client.get("/health").headers
+
+
+def test_account_routes_load_with_their_first_request(app: FastAPI, client: TestClient) -> None:
+    def paths() -> set[str]:
+        return {getattr(route, "path", "") for route in iter_route_contexts(app.routes)}
+
+    assert "/v1/tasks" not in paths()
+    assert any(isinstance(route, DeferredRouters) for route in app.routes)
+    with pytest.raises(NoMatchFound):  # the placeholder answers name look-ups as routes do
+        app.url_path_for("no-such-route")
+    first = client.get("/v1/tasks")  # the first request under the prefix loads the routers
+    assert first.status_code == 401
+    assert first.json()["code"] == "unauthorized"
+    assert {"/v1/tasks", "/v1/auth/login", "/v1/users/me"} <= paths()
+    assert not any(isinstance(route, DeferredRouters) for route in app.routes)
+    assert client.get("/v1/tasks/nothing/here/at/all").status_code == 404
+    assert client.put("/v1/tasks").status_code == 405
+
+
+def test_the_document_lists_deferred_routes_before_any_request(app: FastAPI) -> None:
+    document = app.openapi()
+    assert {"/v1/tasks", "/v1/auth/login", "/v1/users/me"} <= set(document["paths"])
+    assert [tag["name"] for tag in document["tags"]][:4] == ["health", "auth", "users", "tasks"]
+    assert app.url_path_for("health") == "/health"

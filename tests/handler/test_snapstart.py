@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from portfolio_api import snapstart
 from portfolio_api.api.deferred import DeferredRouters
-from portfolio_api.content.collections import BLOG_POSTS
+from portfolio_api.content.collections import ALL_COLLECTIONS, BLOG_POSTS
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import dynamodb_client
 from portfolio_api.main import build_handler
@@ -118,9 +118,11 @@ def test_hooks_leave_an_app_that_answers_over_new_connections(
     assert frozen, "a request leaves a connection in the pool"
     table_before = _table_items(dynamodb, settings.dynamodb_table_name)
 
-    snapstart.prime(app, handler)
+    statuses = snapstart.prime(app, handler)
 
-    # Priming wrote nothing, loaded every route, and fetched the token keys.
+    # Each list served against the canned answer, then one for real; nothing written, every
+    # route loaded, the token keys fetched.
+    assert statuses == [200] * (len(ALL_COLLECTIONS) + 1)
     assert _table_items(dynamodb, settings.dynamodb_table_name) == table_before
     assert not any(isinstance(route, DeferredRouters) for route in app.router.routes)
     assert app.state.container.token_verifier._keys  # the pool's JWKS, cached

@@ -942,15 +942,37 @@ def test_a_parameter_change_alone_publishes_a_version(name: str, value: str) -> 
     assert _version({}, code="s3://bucket/new-code.zip")[0] != base_name
 
 
-def test_the_longest_allowed_origins_fit_the_version_description() -> None:
+def test_the_longest_allowed_values_fit_the_version_description() -> None:
     origins = [f"https://www{n:02}.portfolio.example" for n in range(20)]
     longest = ",".join(origins[:5]) + ",https://"
     longest += "x" * (200 - len(longest) - len(".example")) + ".example"
     assert len(longest) == 200
-    overrides = {**CONFIGURING_PARAMETERS, "LogLevel": "WARNING", "CorsAllowOrigins": longest}
+    overrides = {
+        "Environment": "prod",
+        "LogLevel": "WARNING",
+        "AllowSignup": "false",
+        "SnapStart": "false",
+        "CorsAllowOrigins": longest,
+    }
+    for name, value in overrides.items():  # each the longest its parameter allows
+        allowed = template()["Parameters"][name].get("AllowedValues")
+        assert allowed is None or value == max(map(str, allowed), key=len)
     assert refused(overrides) == []
     assert len(_version(overrides)[1]) <= 256
     assert refused({"CorsAllowOrigins": longest + ",https://b.example"}) == ["CorsAllowOrigins"]
+
+
+def test_any_change_of_the_function_publishes_a_version() -> None:
+    """Not only new code: a changed timeout or tracing mode reaches the alias too."""
+    base_name = _version({})[0]
+    longer = copy.deepcopy(template())
+    longer["Globals"]["Function"]["Timeout"] = 20
+    untraced = copy.deepcopy(template())
+    untraced["Resources"]["ApiFunction"]["Properties"]["Tracing"] = "PassThrough"
+    for document in (longer, untraced):
+        resources = _translate(document)["Resources"]
+        (name,) = (key for key, item in resources.items() if item["Type"] == "AWS::Lambda::Version")
+        assert name != base_name
 
 
 def _sam() -> str:

@@ -1,9 +1,12 @@
 """Small pure helpers of the HTTP layer."""
 
+from decimal import Decimal
+
 import pytest
 
 from portfolio_api.core.errors import PreconditionFailed
 from portfolio_api.core.etag import etag_for, parse_if_match
+from portfolio_api.core.exact_json import dumps_exact
 from portfolio_api.core.validation import field_name
 
 
@@ -36,3 +39,25 @@ def test_if_match_junk_never_matches(header: str) -> None:
 
 def test_etag_quotes_the_version() -> None:
     assert etag_for(5) == '"5"'
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("5"), "5"),
+        (Decimal("-5"), "-5"),
+        (Decimal("0"), "0"),
+        (Decimal("-0"), "-0"),
+        (Decimal("0.10"), "0.10"),
+        (Decimal("19.99"), "19.99"),
+        (Decimal("-0.0"), "-0.0"),
+        (Decimal("1E+2"), "1E+2"),
+        (Decimal("1" * 39), "1" * 39),
+    ],
+)
+def test_decimals_print_with_exactly_their_digits(value: Decimal, text: str) -> None:
+    assert dumps_exact({"n": value, "list": [value]}) == f'{{"n":{text},"list":[{text}]}}'
+
+
+def test_a_body_without_decimals_is_plain_json() -> None:
+    assert dumps_exact({"a": "café", "b": [1, None, True]}) == '{"a":"café","b":[1,null,true]}'

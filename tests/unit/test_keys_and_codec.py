@@ -1,8 +1,13 @@
 """Golden key strings, the table definition, and exact (de)serialisation. No network."""
 
+import decimal
 from decimal import Decimal
 
+import pytest
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+
 from portfolio_api.db import keys
+from portfolio_api.db.codec import from_attribute, to_attribute
 from portfolio_api.db.table import create_table_arguments, key_attributes
 from portfolio_api.repositories.base import deserialize, serialize
 
@@ -34,3 +39,66 @@ def test_floats_become_their_shortest_decimal() -> None:
 
 def test_none_attributes_are_left_out() -> None:
     assert serialize({"a": "x", "b": None}) == {"a": {"S": "x"}}
+
+
+# --- the codec against boto3's (the rules it replaces) ----------------------------------------
+
+CODEC_CASES = [
+    "text",
+    "",
+    0,
+    -7,
+    10**37,
+    Decimal("19.99"),
+    Decimal("0.10"),
+    Decimal("-0.5"),
+    Decimal("1E+2"),
+    True,
+    False,
+    None,
+    b"\x00\xff",
+    ["a", 1, None, [True]],
+    {"nested": {"price": Decimal("1.5"), "tags": ["x"]}},
+    {"a", "b"},
+    {1, Decimal("2.5")},
+    {b"x", b"y"},
+]
+
+
+@pytest.mark.parametrize("value", CODEC_CASES, ids=repr)
+def test_values_serialise_as_boto3_serialises_them(value: object) -> None:
+    ours, theirs = to_attribute(value), TypeSerializer().serialize(value)
+    if "SS" in ours or "NS" in ours or "BS" in ours:  # sets: the same members, in any order
+        ((kind, members),) = ours.items()
+        assert sorted(members) == sorted(theirs[kind])
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("value", CODEC_CASES, ids=repr)
+def test_values_read_back_as_boto3_reads_them(value: object) -> None:
+    attribute = TypeSerializer().serialize(value)
+    theirs = TypeDeserializer().deserialize(attribute)
+    ours = from_attribute(attribute)
+    if isinstance(theirs, Binary):
+        assert ours == theirs.value
+    elif isinstance(theirs, set) and theirs and isinstance(next(iter(theirs)), Binary):
+        assert ours == {member.value for member in theirs}
+    else:
+        assert ours == theirs
+        assert type(ours) is type(theirs)
+
+
+@pytest.mark.parametrize(
+    "value", [Decimal("1" * 39), Decimal("1E+200"), Decimal("NaN"), Decimal("Infinity"), 0.5]
+)
+def test_numbers_dynamodb_cannot_hold_exactly_are_refused(value: object) -> None:
+    with pytest.raises((TypeError, decimal.Inexact, decimal.Rounded, decimal.Overflow)):
+        to_attribute(value)
+
+
+def test_an_attribute_has_exactly_one_type() -> None:
+    with pytest.raises(TypeError):
+        from_attribute({"S": "a", "N": "1"})
+    with pytest.raises(TypeError):
+        from_attribute({"X": "unknown"})

@@ -11,9 +11,11 @@ request is routed again.
 import importlib
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter
-from starlette.routing import BaseRoute, Match
+from starlette.datastructures import URLPath
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 
@@ -31,7 +33,7 @@ class DeferredRouters(BaseRoute):
         """A full match for any path under a deferred prefix, while the routers are not loaded."""
         if self.loaded or scope["type"] != "http":
             return Match.NONE, {}
-        path = scope["path"][len(scope.get("root_path", "")) :]
+        path = _route_path(scope)
         for prefix in self._modules:
             if path == prefix or path.startswith(prefix + "/"):
                 return Match.FULL, {}
@@ -40,7 +42,11 @@ class DeferredRouters(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Load the routers, then route the request again: it now meets the real routes."""
         self.load()
-        await self._router.app(scope, receive, send)
+        await self._router(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """No route of its own: names resolve once the routers are loaded."""
+        raise NoMatchFound(name, path_params)
 
     def load(self) -> None:
         """Include every deferred router where this placeholder stands, once."""
@@ -52,6 +58,13 @@ class DeferredRouters(BaseRoute):
                 self._router.include_router(router)
             self._router.routes.remove(self)
             self.loaded = True
+
+
+def _route_path(scope: Scope) -> str:
+    """The path as routes see it: without the `root_path` (the stage) when it precedes it."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 def load_deferred_routes(router: APIRouter) -> None:

@@ -110,6 +110,10 @@ async def analytics_service(request: Request) -> AnalyticsService:
 
 AnalyticsDep = Annotated[AnalyticsService, Depends(analytics_service)]
 
+# The account services' aliases (`AuthServiceDep`, `UserServiceDep`, `TaskServiceDep`) live with
+# their routers: those load on their first request (api/deferred.py), and an alias here would
+# import their services with every cold start.
+
 
 ContentServiceDep = Annotated[ContentService, Depends(content_service)]
 

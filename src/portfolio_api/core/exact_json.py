@@ -45,15 +45,15 @@ class DecimalJSONRoute(APIRoute):
 def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
     """JSON text in which a `Decimal` is a number with exactly its digits (`0.10` stays).
 
-    A whole number (`Decimal("42")`) is written as the int it equals, with the same digits; only
-    others are marked and unmarked, so most bodies skip the second pass.
+    A whole non-negative number (`Decimal("42")`) is written as the int it equals, with the same
+    digits; only others are marked and unmarked, so most bodies skip the second pass.
     """
     marked = False
 
     def default(value: object) -> object:
         nonlocal marked
         if isinstance(value, Decimal) and value.is_finite():
-            if value.as_tuple().exponent == 0:
+            if value.as_tuple().exponent == 0 and not value.is_signed():  # `-0` stays `-0`
                 return int(value)
             marked = True
             return f"{_MARK}{value}"

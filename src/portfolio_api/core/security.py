@@ -44,7 +44,7 @@ class Principal:
 
 
 def cognito_endpoint(region: str) -> str:
-    """Cognito's base URL, or the endpoint override boto3 would use (the local stand-in)."""
+    """Cognito's base URL, or the endpoint override botocore would use (the local stand-in)."""
     override = os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDP") or os.environ.get("AWS_ENDPOINT_URL")
     return (override or f"https://cognito-idp.{region}.amazonaws.com").rstrip("/")
 
@@ -149,8 +149,8 @@ class TokenVerifier:
 
         try:
             self._refresh()
-        except ServiceUnavailable:
-            logger.warning("jwks not fetched while priming")
+        except Exception as exc:  # priming is best effort: a failure must not stop a deployment
+            logger.warning("jwks not fetched while priming", extra={"error": type(exc).__name__})
 
     def forget_timers(self) -> None:
         """After a SnapStart restore: the monotonic clock the timers read has started anew.

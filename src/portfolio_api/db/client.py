@@ -43,6 +43,10 @@ class _AppServicesLoader(Loader):
     Before loading a service's model botocore checks the name against every service in its data
     directory, one directory listing per service (over 400 of them), twice per client: about a
     twentieth of a cold start, to confirm two names. Everything else loads as before.
+
+    Only on Lambda, where the credentials are the execution role's, in the environment. Elsewhere
+    a profile may take its credentials from STS or SSO, whose clients botocore builds through
+    this same session: the operator's commands and a local server keep botocore's own loader.
     """
 
     def list_available_services(self, type_name: str) -> list[str]:  # noqa: ARG002 (botocore's)
@@ -54,6 +58,8 @@ class _AppServicesLoader(Loader):
 def _session() -> Session:
     """One session: its loaded endpoint and service data serve every client."""
     session = Session()
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return session
     data_path = session.get_config_variable("data_path")  # AWS_DATA_PATH, read as botocore does
     extra = [
         str(Path(os.path.expandvars(path)).expanduser())
@@ -80,12 +86,11 @@ def cognito_client(region: str) -> "CognitoIdentityProviderClient":
     return cast("CognitoIdentityProviderClient", client)
 
 
-def close_connections() -> int:
+def close_connections() -> None:
     """Close every pooled connection of the clients made so far; the next call opens anew.
 
     After a SnapStart restore a pooled socket is one the snapshot froze: its peer has long
-    forgotten it. Returns how many clients were reset.
+    forgotten it.
     """
     for client in _made:
         client._endpoint.http_session.close()  # type: ignore[attr-defined]
-    return len(_made)

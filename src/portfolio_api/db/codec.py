@@ -88,6 +88,6 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "B": lambda raw: raw,
     "NULL": lambda _raw: None,
     "SS": set,
-    "NS": lambda raw: {NUMBER_CONTEXT.create_decimal(n) for n in raw},
+    "NS": lambda raw: {_number(n) for n in raw},
     "BS": set,
 }
