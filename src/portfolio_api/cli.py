@@ -1,4 +1,5 @@
-"""`portfolio-api dev | create-owner | delete-user`: the local stack, and users in a real pool."""
+"""`portfolio-api dev | create-owner | delete-user | reindex`: the local stack, and operator
+commands against a deployed stack's pool and table."""
 
 import argparse
 import logging
@@ -147,6 +148,26 @@ def run_delete_user(email: str | None, sub: str | None) -> int:
     return 0
 
 
+def run_reindex() -> int:
+    """Bring every content item up to the current list layout in the configured table."""
+    from portfolio_api.content.collections import ALL_COLLECTIONS
+    from portfolio_api.core.settings import load_stack_settings
+    from portfolio_api.db.client import dynamodb_client
+    from portfolio_api.repositories.content import ContentRepository
+    from portfolio_api.services.content_layout import upgrade_list_layout
+
+    settings = load_stack_settings()
+    repository = ContentRepository(dynamodb_client(settings.region), settings.dynamodb_table_name)
+    for spec in ALL_COLLECTIONS:
+
+        def report(seen: int, upgraded: int, name: str = spec.name) -> None:
+            print(f"  {name}: {seen} read, {upgraded} rewritten", flush=True)
+
+        upgraded = upgrade_list_layout(repository, spec, report)
+        print(f"{spec.name}: {upgraded} items brought up to the current list layout")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `portfolio-api` console script."""
     from portfolio_api.core.settings import SettingsError
@@ -169,12 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     who = remove.add_mutually_exclusive_group(required=True)
     who.add_argument("email", nargs="?", help="the user's e-mail in the pool")
     who.add_argument("--sub", help="the sub of a user the pool no longer has: purge data only")
+    commands.add_parser(
+        "reindex",
+        help="bring content stored by an older release up to the current list layout",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "dev":
             run_dev(args.host, args.port)
         elif args.command == "delete-user":
             return run_delete_user(args.email, args.sub)
+        elif args.command == "reindex":
+            return run_reindex()
         else:
             run_create_owner(args.email, args.password_stdin)
     except SettingsError as exc:

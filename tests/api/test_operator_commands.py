@@ -1,5 +1,6 @@
-"""The operator's commands against the stack: `create-owner`, and `delete-user`, after which a
-deleted user leaves no reachable tasks behind."""
+"""The operator's commands against the stack: `create-owner`; `delete-user`, after which a
+deleted user leaves no reachable tasks behind; and `reindex`, after which content stored by the
+last release is in every list."""
 
 import io
 from collections.abc import Callable
@@ -9,8 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from portfolio_api.cli import main
+from portfolio_api.content.collections import BLOG_POSTS
+from portfolio_api.core.settings import Settings
+from portfolio_api.db.client import dynamodb_client
 from portfolio_api.local.stack import LocalStack
+from portfolio_api.repositories.content import ContentRepository
 from tests.conftest import SignedInUser
+from tests.factories import content_payload
 
 
 @pytest.fixture
@@ -155,3 +161,116 @@ def test_an_interrupted_deletion_is_finished_by_running_it_again(
     cognito.admin_get_user(UserPoolId=stack.user_pool_id, Username=member.email)
     assert main(["delete-user", member.email]) == 0
     assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
+
+
+def as_layout_1(dynamodb: Any, stack: LocalStack) -> None:
+    """Rewrite the table's content as the release before list layout 2 left it.
+
+    Facet entries existed only for published items, in GSI1, without `facetKeys`; only the
+    blog's published category was counted; nothing carried `listLayout`.
+    """
+    table = stack.table_name
+    items = dynamodb.scan(TableName=table)["Items"]  # a test's look at the whole table
+    for item in items:
+        key = {"PK": item["PK"], "SK": item["SK"]}
+        pk, sk = item["PK"]["S"], item["SK"]["S"]
+        if pk.startswith("COUNTS#"):
+            if pk == "COUNTS#blog#category":
+                dynamodb.update_item(TableName=table, Key=key, UpdateExpression="REMOVE drafts")
+            else:
+                dynamodb.delete_item(TableName=table, Key=key)
+        elif pk.startswith("CONTENT#") and "listLayout" in item:
+            if sk.startswith("LIST#facet#") and item["status"]["S"] == "draft":
+                dynamodb.delete_item(TableName=table, Key=key)
+                continue
+            removed = "listLayout"
+            if sk.startswith("LIST#facet#"):
+                removed += ", GSI2PK, GSI2SK, facetKeys"
+            dynamodb.update_item(TableName=table, Key=key, UpdateExpression=f"REMOVE {removed}")
+
+
+QUERIES = [{"category": "news"}, {"tag": "aws"}, {"tag": "go"}, {"category": "ops", "tag": "aws"}]
+
+
+def incomplete_lists(client: TestClient, owner: SignedInUser) -> list[str]:
+    """The filtered blog lists that differ from their unfiltered list, filtered by hand."""
+    wrong = []
+    for status in ("published", "draft", "all"):
+        unfiltered = client.get(
+            "/v1/blog/posts", params={"status": status, "limit": 100}, headers=owner.headers
+        ).json()["items"]
+        for query in QUERIES:
+            params = {"status": status, "limit": 100, **query}
+            response = client.get("/v1/blog/posts", params=params, headers=owner.headers)
+            assert response.status_code == 200, response.text
+            expected = [
+                item["id"]
+                for item in unfiltered
+                if item["category"].lower() == query.get("category", item["category"].lower())
+                and query.get("tag", "any") in [*item["tags"], "any"]
+            ]
+            if [item["id"] for item in response.json()["items"]] != expected:
+                wrong.append(f"{status} {query}")
+    return wrong
+
+
+def sizes_match_lists(client: TestClient, owner: SignedInUser, settings: Settings) -> bool:
+    """Whether every facet counter holds the number of items its list shows."""
+    repository = ContentRepository(dynamodb_client(settings.region), settings.dynamodb_table_name)
+    for status in ("published", "draft"):
+        for facet, value in (("category", "news"), ("category", "ops"), ("tag", "aws")):
+            listed = client.get(
+                "/v1/blog/posts",
+                params={"status": status, "limit": 100, facet: value},
+                headers=owner.headers,
+            ).json()["items"]
+            size = repository.facet_sizes(BLOG_POSTS, status, {facet: value})[facet]
+            if size != len(listed):
+                return False
+    return True
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_reindex_brings_content_of_the_last_release_up_to_date(
+    client: TestClient,
+    owner: SignedInUser,
+    dynamodb: Any,
+    stack: LocalStack,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = "/v1/blog/posts"
+    made = []
+    for n, (category, tags, status) in enumerate(
+        [
+            ("News", ["aws"], "published"),
+            ("News", ["aws", "go"], "draft"),
+            ("Ops", ["aws"], "draft"),
+            ("News", [], "published"),
+            ("Ops", ["go"], "published"),
+        ]
+    ):
+        body = content_payload(BLOG_POSTS, slug=f"p{n}", category=category, tags=tags)
+        response = client.post(path, json={**body, "status": status}, headers=owner.headers)
+        assert response.status_code == 201
+        made.append(response.json())
+    assert incomplete_lists(client, owner) == [] and sizes_match_lists(client, owner, settings)
+    categories = client.get("/v1/blog/categories").json()
+
+    as_layout_1(dynamodb, stack)
+    stale = incomplete_lists(client, owner)
+    assert stale and not any(name.startswith("published {'category'") for name in stale)
+    assert client.get("/v1/blog/categories").json() == categories  # the old release's lists
+    # A write before the reindex brings its item up to date, counts included.
+    edited = client.patch(
+        f"{path}/{made[2]['id']}", json={"tags": ["aws", "go"]}, headers=owner.headers
+    )
+    assert edited.status_code == 200
+
+    assert main(["reindex"]) == 0
+    assert "blog: 4 items brought up to the current list layout" in capsys.readouterr().out
+    assert incomplete_lists(client, owner) == []
+    assert sizes_match_lists(client, owner, settings)
+    assert client.get("/v1/blog/categories").json() == categories
+    assert main(["reindex"]) == 0  # again: nothing left to do
+    assert "blog: 0 items" in capsys.readouterr().out

@@ -349,6 +349,36 @@ def test_blog_list_drafts_are_403_for_the_member_whose_token_was_read(
     assert_problem(invoke(event), event, 403, "forbidden")
 
 
+def test_the_owners_combined_filter_on_drafts_through_the_handler(
+    invoke: Invoke, client: TestClient, owner: SignedInUser
+) -> None:
+    """`status=draft&category=…&tag=…` from the owner's admin screen, paged with its cursor."""
+    wanted = []
+    for n in range(3):
+        body = titled(BLOG_POSTS, f"Draft {n}", category="News", tags=["aws"] if n else ["go"])
+        created = client.post("/v1/blog/posts", json=body, headers=owner.headers)
+        assert created.status_code == 201, created.text
+        if n:
+            wanted.insert(0, created.json()["id"])
+    event = load_event("optional-auth-get-blog-posts.json", owner.id_token)
+    set_query(event, status="draft", category="news", tag="AWS", limit="1")
+    first = invoke(event)
+    assert first.status == 200, first.text
+    set_query(
+        event,
+        status="draft",
+        category="news",
+        tag="AWS",
+        limit="1",
+        cursor=first.json()["nextCursor"],
+    )
+    second = invoke(event).json()
+    assert [first.json()["items"][0]["id"], second["items"][0]["id"]] == wanted
+    assert second["nextCursor"] is None
+    set_header(event, "Authorization", None)  # drafts stay the owner's
+    assert_problem(invoke(event), event, 401, "unauthorized")
+
+
 def test_blog_list_with_an_invalid_token_is_401_and_without_one_200(invoke: Invoke) -> None:
     event = load_event("optional-auth-get-blog-posts.json", "not-a-token")
     assert_problem(invoke(event), event, 401, "unauthorized")

@@ -1,10 +1,11 @@
 """What makes a content collection: its schemas, facets (filters), slug source and derived values.
 
 One repository, one service and one router builder serve every `ContentSpec`; a collection is a
-declaration in `collections.py`. A `Facet` is a filter on published items: every published item
-keeps one list entry per facet value (see DYNAMODB-DESIGN.md), so a filtered list is one Query
-that never comes back short, plus one BatchGetItem of the page's view counts (which facet
-entries do not carry).
+declaration in `collections.py`. A `Facet` is a filter, at any status, and filters combine: every
+item keeps one list entry per facet value (see DYNAMODB-DESIGN.md), so a filtered list is one
+Query that never comes back short (several filters: the rarest value's entries, the others
+matched on them), plus one BatchGetItem of the page's view counts (which facet entries do not
+carry).
 """
 
 from collections.abc import Callable, Mapping

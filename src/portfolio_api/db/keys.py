@@ -16,7 +16,11 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | item by id            | GetItem | table | PK=CONTENT#<c>#<id>, SK=ITEM          | C/{id}      |
 | item/redirect by slug | Query   | GSI3  | GSI3PK=SLUG#<c>#<slug>                | C/{slug}    |
 | published by facet    | Query   | GSI1  | GSI1PK=CONTENT#<c>#FACET#<f>#<v>      | ?<f>=<v>    |
+| drafts by facet       | Query   | GSI1  | GSI1PK=CONTENT#<c>#draft#FACET#<f>#<v>| ?status=draft |
+| all by facet          | Query   | GSI2  | GSI2PK=CONTENT#<c>#FACET#<f>#<v>      | ?status=all   |
 | …their view counts    | BatchGetItem of VIEWS#<c>#<id> / TOP#all, one per page | ?<f>=<v>   |
+| (facets combined)     | BatchGetItem of the values' COUNTS#<c>#<f> / <v> (first page only), then |
+|                       | the rarest value's facet Query, the others a filter on `facetKeys`, ≥1 |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
 | idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
@@ -44,7 +48,8 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 Writes: a profile or a task is put with attribute_not_exists(PK), in one transaction with a
 check that the user's account is not closed (`account_closed`); a profile is updated on
 `version`; a content change is one transaction (item, slug claims, list entries, counters), see
-repositories/content.py.
+repositories/content.py. `portfolio-api reindex` reads each collection's `all` list (GSI2) to
+bring items of an older list layout up to date.
 """
 
 from dataclasses import dataclass
@@ -129,18 +134,34 @@ def content_status_entry(collection: str, status: str, sort_value: str, item_id:
     }
 
 
-def content_facet_partition(collection: str, facet: str, value: str) -> str:
-    """GSI1 partition of the published items under one facet value."""
+def content_facet_partition(collection: str, facet: str, value: str, status: str) -> str:
+    """The partition of the items under one facet value in one list (`published|draft|all`).
+
+    `published` keeps the layout it had before drafts could be filtered (GSI1); `all` reads the
+    same string in GSI2. The value comes last, so a value holding `#` cannot collide.
+    """
+    if status == "draft":
+        return f"CONTENT#{collection}#draft#FACET#{facet}#{value}"
     return f"CONTENT#{collection}#FACET#{facet}#{value}"
 
 
 def content_facet_entry(
-    collection: str, facet: str, value: str, published_at: str, item_id: str
+    collection: str,
+    facet: str,
+    value: str,
+    *,
+    status: str,
+    status_sort: str,
+    updated_at: str,
+    item_id: str,
 ) -> IndexKey:
-    """GSI1: published items under one facet value, by `publishedAt`."""
+    """GSI1: the item under one facet value in its status list, ordered as that list;
+    GSI2: the same in the owner's `all` list, by `updatedAt`."""
     return {
-        GSI1.pk: content_facet_partition(collection, facet, value),
-        GSI1.sk: f"{published_at}#{item_id}",
+        GSI1.pk: content_facet_partition(collection, facet, value, status),
+        GSI1.sk: f"{status_sort}#{item_id}",
+        GSI2.pk: content_facet_partition(collection, facet, value, "all"),
+        GSI2.sk: f"{updated_at}#{item_id}",
     }
 
 
@@ -170,7 +191,7 @@ def facet_counters(collection: str, facet: str) -> str:
 
 
 def facet_counter(collection: str, facet: str, value: str) -> Key:
-    """The published count of one facet value (blog categories)."""
+    """The counts of one facet value: published (`count`) and drafts (`drafts`)."""
     return {"PK": facet_counters(collection, facet), "SK": value}
 
 

@@ -221,16 +221,18 @@ class Repository:
         sort_below: str | None = None,
         sort_between: tuple[str, str] | None = None,
         equal_to: Mapping[str, str] | None = None,
+        contains_all: tuple[str, Sequence[str]] | None = None,
     ) -> Page:
         """Up to `limit` items of one partition, in sort-key order.
 
         `sort_prefix`, `sort_below` and `sort_between` narrow the sort key (`begins_with`, `<`,
         `BETWEEN`, inclusive) in the key condition itself. `equal_to` keeps only items whose
         attributes hold those values (a filter on the partition the key condition chose, for
-        a second and third criterion); DynamoDB applies `Limit` before a filter, so a filtered
-        read asks for no `Limit` and takes whole 1 MB pages. Asks for one item more than the
-        page holds, so the last page is known to be last (no empty trailing page); keeps
-        reading while a page is short because the 1 MB cap or the filter cut it.
+        a second and third criterion); `contains_all` (attribute, values) keeps only items
+        whose list attribute holds every one of the values. DynamoDB applies `Limit` before a
+        filter, so a filtered read asks for no `Limit` and takes whole 1 MB pages. Asks for one
+        item more than the page holds, so the last page is known to be last (no empty trailing
+        page); keeps reading while a page is short because the 1 MB cap or the filter cut it.
         """
         arguments = {
             "TableName": self._table,
@@ -240,13 +242,15 @@ class Repository:
                 newest_first=newest_first,
                 sort_condition=_sort_condition(sort_prefix, sort_below, sort_between),
                 equal_to=equal_to,
+                contains_all=contains_all,
             ),
         }
         if start_key:
             arguments["ExclusiveStartKey"] = serialize(start_key)
         items: list[Item] = []
         while True:
-            if not equal_to:  # DynamoDB limits before filtering: a filtered read takes 1 MB pages
+            # DynamoDB limits before filtering: a filtered read takes whole 1 MB pages.
+            if not (equal_to or contains_all):
                 arguments["Limit"] = limit + 1 - len(items)
             try:
                 response = self._client.query(**arguments)
@@ -405,6 +409,7 @@ def _query_arguments(
     newest_first: bool,
     sort_condition: tuple[str, dict[str, Any]] | None,
     equal_to: Mapping[str, str] | None,
+    contains_all: tuple[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """A Query's key condition, filter, index and order, with their names and values."""
     names = {"#pk": index.pk if index else PK}
@@ -420,10 +425,18 @@ def _query_arguments(
         "ExpressionAttributeValues": values,
         "ScanIndexForward": not newest_first,
     }
-    if equal_to:
-        for i, (attribute, wanted) in enumerate(sorted(equal_to.items())):
-            names[f"#f{i}"], values[f":f{i}"] = attribute, {"S": wanted}
-        arguments["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(equal_to)))
+    filters: list[str] = []
+    for i, (attribute, wanted) in enumerate(sorted((equal_to or {}).items())):
+        names[f"#f{i}"], values[f":f{i}"] = attribute, {"S": wanted}
+        filters.append(f"#f{i} = :f{i}")
+    if contains_all:
+        attribute, members = contains_all
+        names["#members"] = attribute
+        for i, member in enumerate(members):
+            values[f":m{i}"] = {"S": member}
+            filters.append(f"contains(#members, :m{i})")
+    if filters:
+        arguments["FilterExpression"] = " AND ".join(filters)
     if index:
         arguments["IndexName"] = index.name
     return arguments

@@ -10,12 +10,18 @@ Every change is one `TransactWriteItems` planned from the item before and after 
   that value: a view counted since the read cancels the change (the service reads again)
   instead of being overwritten on the entries;
 - its list entries, light copies without the long Markdown body: one in its status list
-  (GSI1), one in the owner's `all` list (GSI2), and while published one per facet value (GSI1);
-  a view moves `views` on the first two, so facet entries carry none: a facet list reads the
-  page's counts from the items' view counters (`current_views`);
+  (GSI1), one in the owner's `all` list (GSI2), and one per facet value, in that value's list
+  at the item's status (GSI1) and in its `all` list (GSI2); a view moves `views` on the first
+  two, so facet entries carry none: a facet list reads the page's counts from the items' view
+  counters (`current_views`). Facet entries also hold `facetKeys` (`<facet>#<value>` of every
+  facet), which a list filtered on several facets matches as a filter;
 - its slug claim: taken on create or rename, turned into a redirect for the old slug on rename,
   deleted with the item;
-- an atomic `ADD` of ±1 on the counter of each counted facet value that comes or goes.
+- an atomic `ADD` of ±1 on the counter of each facet value that comes or goes, `count` for
+  published items and `drafts` for drafts (the blog's category counts; for every facet, the
+  sizes a combined filter uses to Query the rarest value). Items written before the layout
+  `listLayout` = 2 were counted only in the published category counts; their first write under
+  this code (any edit, or `portfolio-api reindex`) counts them in full.
 
 A cancelled transaction is read by its reasons: the item's condition → `StaleWrite`, the claim's
 → `SlugTaken`, a conflict with another transaction → `StaleWrite` (retry), throttling → 503, a
@@ -46,7 +52,12 @@ ENTITY_LIST_ENTRY = "ContentListEntry"
 ENTITY_SLUG = "SlugClaim"
 ENTITY_COUNTER = "FacetCounter"
 PUBLISHED = "published"
+DRAFT = "draft"
+ALL = "all"
 FACET_LIST = "facet#"  # the list name prefix of facet entries
+FACET_KEYS = "facetKeys"  # on facet entries: `<facet>#<value>` of every facet, for AND filters
+LIST_LAYOUT = "listLayout"  # which list entries and counts the stored item has
+CURRENT_LIST_LAYOUT = 2  # 2: facet entries and counts at every status; 1 (absent): published
 
 # Attributes the item's own write never sets: keys, and `views`, which only counting changes.
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK, "views"})
@@ -101,12 +112,72 @@ class ContentRepository(Repository):
         partition = keys.content_all_partition(spec.name)
         return self._query_page(partition, index=keys.GSI2, limit=limit, start_key=start)
 
-    def list_facet(
-        self, spec: ContentSpec, facet: str, value: str, limit: int, start: dict[str, str] | None
+    def list_filtered(
+        self,
+        spec: ContentSpec,
+        status: str,
+        wanted: Mapping[str, str],
+        limit: int,
+        start: dict[str, str] | None,
     ) -> Page:
-        """Published items under one facet value, newest `publishedAt` first."""
-        partition = keys.content_facet_partition(spec.name, facet, value)
-        return self._query_page(partition, index=keys.GSI1, limit=limit, start_key=start)
+        """Items at `status` (`published`, `draft`, `all`) under every facet value in `wanted`.
+
+        One facet: one Query of its value's entries. Several: one Query of the rarest value's
+        entries (by the facet counters, read once on the first page; later pages follow the
+        partition their cursor names), the others a filter on `facetKeys`, reading on until the
+        page is full. Ordered as the unfiltered list at that status.
+        """
+        index = keys.GSI2 if status == ALL else keys.GSI1
+        partitions = {
+            param: keys.content_facet_partition(spec.name, param, value, status)
+            for param, value in wanted.items()
+        }
+        driver = self._driving_facet(spec, status, wanted, partitions, start, index)
+        others = sorted(f"{param}#{value}" for param, value in wanted.items() if param != driver)
+        return self._query_page(
+            partitions[driver],
+            index=index,
+            limit=limit,
+            start_key=start,
+            contains_all=(FACET_KEYS, others) if others else None,
+        )
+
+    def _driving_facet(
+        self,
+        spec: ContentSpec,
+        status: str,
+        wanted: Mapping[str, str],
+        partitions: Mapping[str, str],
+        start: dict[str, str] | None,
+        index: keys.Index,
+    ) -> str:
+        """The facet whose entries a filtered list reads: the only one, or the rarest value."""
+        if len(wanted) == 1:
+            return next(iter(wanted))
+        if start is not None:
+            following = [param for param, p in partitions.items() if p == start.get(index.pk)]
+            if following:
+                return following[0]
+        sizes = self.facet_sizes(spec, status, wanted)
+        order = [facet.param for facet in spec.facets]
+        return min(wanted, key=lambda param: (sizes[param], order.index(param)))
+
+    def facet_sizes(
+        self, spec: ContentSpec, status: str, wanted: Mapping[str, str]
+    ) -> dict[str, int]:
+        """How many items each facet value holds at `status`, in one BatchGetItem."""
+        counter_keys = {
+            param: keys.facet_counter(spec.name, param, value) for param, value in wanted.items()
+        }
+        found = {
+            (str(c[keys.PK]), str(c[keys.SK])): c
+            for c in self._batch_get(list(counter_keys.values()))
+        }
+        fields = {PUBLISHED: ("count",), DRAFT: ("drafts",), ALL: ("count", "drafts")}[status]
+        return {
+            param: sum(int(found.get((key["PK"], key["SK"]), {}).get(f, 0)) for f in fields)
+            for param, key in counter_keys.items()
+        }
 
     def current_views(self, spec: ContentSpec, item_ids: Sequence[str]) -> dict[str, int]:
         """Items' view counts from their small `TOP#all` counters, in one BatchGetItem.
@@ -141,6 +212,8 @@ class ContentRepository(Repository):
         `take_redirects` lets the new slug take over another item's former slug (an explicit
         choice); a derived slug passes False, so shared links are never silently re-pointed.
         """
+        if new is not None:
+            new = {**new, LIST_LAYOUT: CURRENT_LIST_LAYOUT}
         if new is not None and _size(_stored_item(spec, new)) > MAX_ITEM_BYTES:
             raise ValidationFailed(
                 "The item is too large to store; shorten its longest text.",
@@ -237,20 +310,29 @@ def _list_entries(spec: ContentSpec, state: Item | None) -> dict[str, dict[str, 
     """The lists a state belongs to: list name → its index entry."""
     if state is None:
         return {}
-    item_id, status = str(state["id"]), str(state["status"])
-    published = status == PUBLISHED
-    sort_value = str(state["publishedAt"] if published else state["updatedAt"])
+    item_id, status, updated_at = str(state["id"]), str(state["status"]), str(state["updatedAt"])
+    sort_value = str(state["publishedAt"]) if status == PUBLISHED else updated_at
     entries = {
         "status": keys.content_status_entry(spec.name, status, sort_value, item_id),
-        "all": keys.content_all_entry(spec.name, str(state["updatedAt"]), item_id),
+        "all": keys.content_all_entry(spec.name, updated_at, item_id),
     }
-    if published:
-        for facet in spec.facets:
-            for value in facet.values(state):
-                entries[f"{FACET_LIST}{facet.param}#{value}"] = keys.content_facet_entry(
-                    spec.name, facet.param, value, sort_value, item_id
-                )
+    for facet in spec.facets:
+        for value in facet.values(state):
+            entries[f"{FACET_LIST}{facet.param}#{value}"] = keys.content_facet_entry(
+                spec.name,
+                facet.param,
+                value,
+                status=status,
+                status_sort=sort_value,
+                updated_at=updated_at,
+                item_id=item_id,
+            )
     return entries
+
+
+def _facet_keys(spec: ContentSpec, state: Item) -> list[str]:
+    """`<facet>#<value>` of every facet value of a state: what combined filters match."""
+    return [f"{f.param}#{value}" for f in spec.facets for value in sorted(f.values(state))]
 
 
 def _list_entry_actions(
@@ -264,9 +346,10 @@ def _list_entry_actions(
     ]
     if new is not None:
         summary = {k: v for k, v in new.items() if v is not None and k not in spec.heavy_fields}
+        facet_summary = {**_without_views(summary), FACET_KEYS: _facet_keys(spec, new)}
         for name, index_entry in sorted(after.items()):
             entry = {
-                **(_without_views(summary) if name.startswith(FACET_LIST) else summary),
+                **(facet_summary if name.startswith(FACET_LIST) else summary),
                 **keys.content_list_entry(spec.name, item_id, name),
                 keys.ENTITY: ENTITY_LIST_ENTRY,
                 **index_entry,
@@ -353,50 +436,55 @@ def _top_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[
     return top_counter_actions(spec.name, str(state["id"]), title, listed)
 
 
-def _counted_values(spec: ContentSpec, state: Item | None) -> dict[str, str]:
-    """Counted facet value → display name, for a published state; nothing for a draft."""
-    facet = spec.counted_facet
-    if facet is None or state is None or state["status"] != PUBLISHED:
+FacetTally = dict[tuple[str, str], tuple[int, int, str]]
+"""(facet, value) → (published, drafts, display name) that one state contributes."""
+
+
+def _facet_tally(spec: ContentSpec, state: Item | None, *, as_stored: bool) -> FacetTally:
+    """What a state adds to the facet counters.
+
+    `as_stored` reads a state as its stored layout counted it: an item from before
+    `listLayout` 2 was counted only while published, and only under the counted facet.
+    """
+    if state is None:
         return {}
-    return facet.values(state)
+    published = state["status"] == PUBLISHED
+    legacy = as_stored and state.get(LIST_LAYOUT) != CURRENT_LIST_LAYOUT
+    tally: FacetTally = {}
+    for facet in spec.facets:
+        if legacy and not (facet.counted and published):
+            continue
+        for value, name in facet.values(state).items():
+            tally[facet.param, value] = (1, 0, name) if published else (0, 1, name)
+    return tally
 
 
 def _counter_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[dict[str, Any]]:
-    facet = spec.counted_facet
-    if facet is None:
-        return []
-    before, after = _counted_values(spec, old), _counted_values(spec, new)
+    """`ADD` the change of every facet value's counts; counts move by nothing else."""
+    before = _facet_tally(spec, old, as_stored=True)
+    after = _facet_tally(spec, new, as_stored=False)
     actions: list[dict[str, Any]] = []
-    for value in sorted(set(before) - set(after)):
+    for param, value in sorted(set(before) | set(after)):
+        was, now = before.get((param, value)), after.get((param, value))
+        published = (now[0] if now else 0) - (was[0] if was else 0)
+        drafts = (now[1] if now else 0) - (was[1] if was else 0)
+        if published == 0 and drafts == 0:
+            continue
+        # Counts change only by atomic ADD, so concurrent writers never lose one.
+        names = {"#count": "count", "#drafts": "drafts"}
+        values: dict[str, Any] = {":published": published, ":drafts": drafts}
+        update = "ADD #count :published, #drafts :drafts"
+        if now is not None:
+            update += " SET #name = if_not_exists(#name, :name), #entity = :entity"
+            names |= {"#name": "name", "#entity": keys.ENTITY}
+            values |= {":name": now[2], ":entity": ENTITY_COUNTER}
         actions.append(
             {
                 "Update": {
-                    "Key": keys.facet_counter(spec.name, facet.param, value),
-                    # Counts change only by atomic ADD, so concurrent writers never lose one.
-                    "UpdateExpression": "ADD #count :minus_one",
-                    "ExpressionAttributeNames": {"#count": "count"},
-                    "ExpressionAttributeValues": {":minus_one": -1},
-                }
-            }
-        )
-    for value in sorted(set(after) - set(before)):
-        actions.append(
-            {
-                "Update": {
-                    "Key": keys.facet_counter(spec.name, facet.param, value),
-                    "UpdateExpression": (
-                        "ADD #count :one SET #name = if_not_exists(#name, :name), #entity = :entity"
-                    ),
-                    "ExpressionAttributeNames": {
-                        "#count": "count",
-                        "#name": "name",
-                        "#entity": keys.ENTITY,
-                    },
-                    "ExpressionAttributeValues": {
-                        ":one": 1,
-                        ":name": after[value],
-                        ":entity": ENTITY_COUNTER,
-                    },
+                    "Key": keys.facet_counter(spec.name, param, value),
+                    "UpdateExpression": update,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
                 }
             }
         )

@@ -1,6 +1,7 @@
 """The publishing rules shared by every collection: visibility, slugs, versions, lists."""
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from portfolio_api.core.security import Principal
 from portfolio_api.core.validation import error_list
 from portfolio_api.repositories.base import Item, Page
 from portfolio_api.repositories.content import (
+    ALL,
     PUBLISHED,
     ContentRepository,
     SlugRedirect,
@@ -75,34 +77,30 @@ class ContentService:
         spec: ContentSpec,
         *,
         status: str | None,
-        facet: tuple[str, object] | None,
+        filters: Mapping[str, object],
         limit: int,
         cursor: str | None,
         principal: Principal | None,
     ) -> dict[str, Any]:
-        """One page of a list; drafts and `all` are the owner's, filters apply to published."""
+        """One page of a list; drafts and `all` are the owner's; filters combine (AND)."""
         status = status or PUBLISHED
         if status != PUBLISHED:
             if principal is None:
                 raise Unauthorized("Sign in as the owner to list drafts.")
             if not principal.is_owner:
                 raise Forbidden("Only the owner may list drafts.")
-            if facet is not None:
-                raise ValidationFailed(
-                    "Filters apply to published items only.",
-                    errors=[{"field": facet[0], "message": "only with status=published"}],
-                )
-        scope = f"{spec.name}|{status}|{facet}"
+        wanted = {param: facet_key(value) for param, value in filters.items()}
+        scope = _list_scope(spec, status, wanted)
         start = self._cursors.decode(scope, cursor)
         page: Page
-        if facet is not None:
-            page = self._repository.list_facet(spec, facet[0], facet_key(facet[1]), limit, start)
-        elif status == "all":
+        if wanted:
+            page = self._repository.list_filtered(spec, status, wanted, limit, start)
+        elif status == ALL:
             page = self._repository.list_all(spec, limit, start)
         else:
             page = self._repository.list_status(spec, status, limit, start)
         items = page.items
-        if facet is not None:  # facet entries carry no views: read the page's counters (1 call)
+        if wanted:  # facet entries carry no views: read the page's counters (1 call)
             views = self._repository.current_views(spec, [str(i["id"]) for i in items])
             items = [{**item, "views": views[str(item["id"])]} for item in items]
         return {
@@ -270,6 +268,12 @@ class ContentService:
         if item is None or (item.get("status") != PUBLISHED and not is_owner):
             raise NotFound(f"No such {spec.singular}.")
         return self.view(spec, item)
+
+
+def _list_scope(spec: ContentSpec, status: str, wanted: Mapping[str, str]) -> str:
+    """What a cursor is bound to: the collection, the status and the filters' values."""
+    filters = json.dumps(sorted(wanted.items())) if wanted else "None"
+    return f"{spec.name}|{status}|{filters}"
 
 
 def _wire_fields(spec: ContentSpec) -> set[str]:

@@ -20,7 +20,6 @@ from portfolio_api.api.deps import (
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.content.spec import ContentSpec
-from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.core.etag import etag_for, matches_if_none_match
 from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
@@ -39,18 +38,13 @@ def _filters_model(spec: ContentSpec) -> type[ContentFilters]:
     return create_model(f"{spec.model_prefix}Filters", __base__=ContentFilters, **fields)
 
 
-def _chosen_facet(spec: ContentSpec, filters: ApiModel) -> tuple[str, object] | None:
-    chosen = [
-        (facet.param, getattr(filters, facet.param))
+def _chosen_filters(spec: ContentSpec, filters: ApiModel) -> dict[str, object]:
+    """The filters the request sets, by query parameter; they combine (AND)."""
+    return {
+        facet.param: getattr(filters, facet.param)
         for facet in spec.facets
         if getattr(filters, facet.param) is not None
-    ]
-    if len(chosen) > 1:
-        raise ValidationFailed(
-            "Use one filter at a time.",
-            errors=[{"field": name, "message": "one filter at a time"} for name, _ in chosen],
-        )
-    return chosen[0] if chosen else None
+    }
 
 
 def _revalidated(payload: dict[str, Any], if_none_match: str | None) -> Response:
@@ -84,12 +78,12 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         service: ContentServiceDep,
         if_none_match: Annotated[str | None, Header()] = None,
     ) -> Response:
-        """Published items, newest first; the owner may ask for drafts or all."""
+        """Published items, newest first; the owner may ask for drafts or all; filters combine."""
         criteria = cast(ContentFilters, filters)
         page = service.list_items(
             spec,
             status=criteria.status,
-            facet=_chosen_facet(spec, criteria),
+            filters=_chosen_filters(spec, criteria),
             limit=criteria.limit,
             cursor=criteria.cursor,
             principal=principal,
