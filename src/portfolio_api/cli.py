@@ -2,10 +2,15 @@
 commands against a deployed stack's pool and table."""
 
 import argparse
+import functools
 import logging
 import os
 import socket
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from portfolio_api.services.content_layout import LayoutUpgrade
 
 DEFAULT_OWNER_EMAIL = "owner@example.com"
 DEFAULT_OWNER_PASSWORD = "Portfolio-Owner-1!"  # local stand-in only; printed at start
@@ -148,6 +153,10 @@ def run_delete_user(email: str | None, sub: str | None) -> int:
     return 0
 
 
+def _print_progress(collection: str, run: "LayoutUpgrade") -> None:
+    print(f"  {collection}: {run.seen} read, {run.upgraded} rewritten", flush=True)
+
+
 def run_reindex() -> int:
     """Bring every content item up to the current list layout in the configured table."""
     from portfolio_api.content.collections import ALL_COLLECTIONS
@@ -158,14 +167,14 @@ def run_reindex() -> int:
 
     settings = load_stack_settings()
     repository = ContentRepository(dynamodb_client(settings.region), settings.dynamodb_table_name)
+    failed = 0
     for spec in ALL_COLLECTIONS:
-
-        def report(seen: int, upgraded: int, name: str = spec.name) -> None:
-            print(f"  {name}: {seen} read, {upgraded} rewritten", flush=True)
-
-        upgraded = upgrade_list_layout(repository, spec, report)
-        print(f"{spec.name}: {upgraded} items brought up to the current list layout")
-    return 0
+        run = upgrade_list_layout(repository, spec, functools.partial(_print_progress, spec.name))
+        print(f"{spec.name}: {run.upgraded} items brought up to the current list layout")
+        if run.failed:
+            print(f"{spec.name}: still busy, run again for: {' '.join(run.failed)}")
+        failed += len(run.failed)
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

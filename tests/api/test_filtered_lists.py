@@ -174,7 +174,7 @@ def test_a_cursor_belongs_to_its_collection_status_and_filters(
     cursor = page(client, spec, base)["nextCursor"]
     assert cursor
     assert page(client, spec, {**base, "cursor": cursor})["items"]  # its own list takes it
-    foreign = [
+    foreign: list[tuple[dict[str, Any], dict[str, str]]] = [
         ({**base, "category": "other"}, {}),
         ({"limit": 1, "category": "news"}, {}),
         ({**base, "tag": "python"}, {}),
@@ -219,3 +219,23 @@ def test_the_rarest_value_drives_the_query(
         "CONTENT#blog#draft#FACET#tag#rare",  # 2 drafts tagged rare against 6 in Common
         "CONTENT#blog#FACET#category#scarce",  # 1 item in Scarce against 7 tagged x
     ]
+
+
+def test_later_pages_follow_their_cursor_when_the_rarest_value_changes(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    """Page 1 reads the category (rarer); then the tag becomes rarer; page 2 still continues."""
+    spec = BLOG_POSTS
+    matching = [
+        create(client, spec, owner, category="News", tags=["aws"], status="published")["id"]
+        for _ in range(3)
+    ]
+    for _ in range(2):
+        create(client, spec, owner, category="Other", tags=["aws"], status="published")
+    params = {"limit": 2, "category": "news", "tag": "aws"}  # News 3, aws 5: News drives
+    first = page(client, spec, params)
+    for _ in range(4):  # News 7, aws 5: a fresh first page would read the tag now
+        create(client, spec, owner, category="News", tags=["go"], status="published")
+    second = page(client, spec, {**params, "cursor": first["nextCursor"]})
+    walked = [item["id"] for item in first["items"] + second["items"]]
+    assert walked == matching[::-1] and second["nextCursor"] is None

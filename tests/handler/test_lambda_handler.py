@@ -353,7 +353,7 @@ def test_the_owners_combined_filter_on_drafts_through_the_handler(
     invoke: Invoke, client: TestClient, owner: SignedInUser
 ) -> None:
     """`status=draft&category=…&tag=…` from the owner's admin screen, paged with its cursor."""
-    wanted = []
+    wanted: list[str] = []
     for n in range(3):
         body = titled(BLOG_POSTS, f"Draft {n}", category="News", tags=["aws"] if n else ["go"])
         created = client.post("/v1/blog/posts", json=body, headers=owner.headers)

@@ -141,8 +141,9 @@ def assert_matches(
             for value in values:
                 wanted = {facet: value.lower()}
                 size = repository.facet_sizes(BLOG_POSTS, status, wanted)[facet]
-                expected = len(model.listed(status, **{facet: value}))
-                assert size == expected, (status, facet, value)
+                filters: dict[str, str] = {facet: value}
+                expected_size = len(model.listed(status, **filters))
+                assert size == expected_size, (status, facet, value)
 
 
 @pytest.mark.parametrize("seed", [1, 2])

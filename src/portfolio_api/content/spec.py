@@ -3,9 +3,9 @@
 One repository, one service and one router builder serve every `ContentSpec`; a collection is a
 declaration in `collections.py`. A `Facet` is a filter, at any status, and filters combine: every
 item keeps one list entry per facet value (see DYNAMODB-DESIGN.md), so a filtered list is one
-Query that never comes back short (several filters: the rarest value's entries, the others
-matched on them), plus one BatchGetItem of the page's view counts (which facet entries do not
-carry).
+Query that never comes back short, plus one BatchGetItem of the page's view counts (which facet
+entries do not carry); several filters read the rarest value's entries and match the others on
+them (DYNAMODB-DESIGN.md, ContentListEntry).
 """
 
 from collections.abc import Callable, Mapping
@@ -24,7 +24,8 @@ DeriveForDay = Callable[[Item, date], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Facet:
-    """A filter: the query parameter, the stored attribute it reads, whether it is counted."""
+    """A filter: the query parameter, the stored attribute it reads, whether a public route
+    lists its published counts (every facet's counts are kept; `counted` only publishes them)."""
 
     param: str
     attribute: str
@@ -99,5 +100,5 @@ class ContentSpec:
 
     @property
     def counted_facet(self) -> Facet | None:
-        """The facet whose published counts are kept (blog categories)."""
+        """The facet whose published counts a public route lists (blog categories)."""
         return next((f for f in self.facets if f.counted), None)

@@ -16,11 +16,13 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | item by id            | GetItem | table | PK=CONTENT#<c>#<id>, SK=ITEM          | C/{id}      |
 | item/redirect by slug | Query   | GSI3  | GSI3PK=SLUG#<c>#<slug>                | C/{slug}    |
 | published by facet    | Query   | GSI1  | GSI1PK=CONTENT#<c>#FACET#<f>#<v>      | ?<f>=<v>    |
-| drafts by facet       | Query   | GSI1  | GSI1PK=CONTENT#<c>#draft#FACET#<f>#<v>| ?status=draft |
-| all by facet          | Query   | GSI2  | GSI2PK=CONTENT#<c>#FACET#<f>#<v>      | ?status=all   |
+| drafts by facet       | Query   | GSI1  | GSI1PK=CONTENT#<c>#draft#FACET#<f>#<v> | &draft     |
+| all by facet          | Query   | GSI2  | GSI2PK=CONTENT#<c>#FACET#<f>#<v>      | &all        |
 | …their view counts    | BatchGetItem of VIEWS#<c>#<id> / TOP#all, one per page | ?<f>=<v>   |
-| (facets combined)     | BatchGetItem of the values' COUNTS#<c>#<f> / <v> (first page only), then |
-|                       | the rarest value's facet Query, the others a filter on `facetKeys`, ≥1 |
+| facets combined (AND) | 1st page: BatchGetItem of COUNTS#<c>#<f> / <v>  | ?<f>=&<g>=        |
+|                       | (sizes); then Queries of the rarest value's partition, 1 MB each, |
+|                       | the other values a filter on `facetKeys`, until the page is full  |
+| old layout, rewritten | Query   | GSI2  | GSI2PK=CONTENT#<c>, then per item     | reindex     |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
 | idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
@@ -48,8 +50,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 Writes: a profile or a task is put with attribute_not_exists(PK), in one transaction with a
 check that the user's account is not closed (`account_closed`); a profile is updated on
 `version`; a content change is one transaction (item, slug claims, list entries, counters), see
-repositories/content.py. `portfolio-api reindex` reads each collection's `all` list (GSI2) to
-bring items of an older list layout up to date.
+repositories/content.py.
 """
 
 from dataclasses import dataclass
@@ -142,6 +143,8 @@ def content_facet_partition(collection: str, facet: str, value: str, status: str
     """
     if status == "draft":
         return f"CONTENT#{collection}#draft#FACET#{facet}#{value}"
+    if status not in ("published", "all"):
+        raise ValueError(f"no facet list for status {status!r}")
     return f"CONTENT#{collection}#FACET#{facet}#{value}"
 
 

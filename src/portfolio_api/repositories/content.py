@@ -30,7 +30,7 @@ rejected (oversized) request → 400.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic.alias_generators import to_camel
 
@@ -436,26 +436,38 @@ def _top_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[
     return top_counter_actions(spec.name, str(state["id"]), title, listed)
 
 
-FacetTally = dict[tuple[str, str], tuple[int, int, str]]
-"""(facet, value) → (published, drafts, display name) that one state contributes."""
+class Contribution(NamedTuple):
+    """What one item adds to one facet value's counter."""
+
+    published: int
+    drafts: int
+    name: str
+
+
+type FacetTally = dict[tuple[str, str], Contribution]  # (facet, value) → contribution
+
+# What layout 1 (items without `listLayout`) counted: published posts by category, only.
+# Frozen here, so a facet that starts publishing counts later cannot change how old items
+# were counted.
+_LAYOUT_1_COUNTED = frozenset({("blog", "category")})
 
 
 def _facet_tally(spec: ContentSpec, state: Item | None, *, as_stored: bool) -> FacetTally:
     """What a state adds to the facet counters.
 
     `as_stored` reads a state as its stored layout counted it: an item from before
-    `listLayout` 2 was counted only while published, and only under the counted facet.
+    `listLayout` 2 was counted only while published, and only under the blog's category.
     """
     if state is None:
         return {}
     published = state["status"] == PUBLISHED
-    legacy = as_stored and state.get(LIST_LAYOUT) != CURRENT_LIST_LAYOUT
+    layout_1 = as_stored and state.get(LIST_LAYOUT) != CURRENT_LIST_LAYOUT
     tally: FacetTally = {}
     for facet in spec.facets:
-        if legacy and not (facet.counted and published):
+        if layout_1 and not (published and (spec.name, facet.param) in _LAYOUT_1_COUNTED):
             continue
         for value, name in facet.values(state).items():
-            tally[facet.param, value] = (1, 0, name) if published else (0, 1, name)
+            tally[facet.param, value] = Contribution(int(published), int(not published), name)
     return tally
 
 
@@ -464,20 +476,24 @@ def _counter_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> l
     before = _facet_tally(spec, old, as_stored=True)
     after = _facet_tally(spec, new, as_stored=False)
     actions: list[dict[str, Any]] = []
+    nothing = Contribution(0, 0, "")
     for param, value in sorted(set(before) | set(after)):
-        was, now = before.get((param, value)), after.get((param, value))
-        published = (now[0] if now else 0) - (was[0] if was else 0)
-        drafts = (now[1] if now else 0) - (was[1] if was else 0)
+        was, now = before.get((param, value), nothing), after.get((param, value), nothing)
+        published, drafts = now.published - was.published, now.drafts - was.drafts
         if published == 0 and drafts == 0:
             continue
         # Counts change only by atomic ADD, so concurrent writers never lose one.
-        names = {"#count": "count", "#drafts": "drafts"}
-        values: dict[str, Any] = {":published": published, ":drafts": drafts}
-        update = "ADD #count :published, #drafts :drafts"
-        if now is not None:
-            update += " SET #name = if_not_exists(#name, :name), #entity = :entity"
-            names |= {"#name": "name", "#entity": keys.ENTITY}
-            values |= {":name": now[2], ":entity": ENTITY_COUNTER}
+        names = {"#count": "count", "#drafts": "drafts", "#entity": keys.ENTITY}
+        values: dict[str, Any] = {
+            ":published": published,
+            ":drafts": drafts,
+            ":entity": ENTITY_COUNTER,
+        }
+        update = "ADD #count :published, #drafts :drafts SET #entity = :entity"
+        if now.published:  # the name shown with published counts: a published spelling
+            update += ", #name = if_not_exists(#name, :name)"
+            names["#name"] = "name"
+            values[":name"] = now.name
         actions.append(
             {
                 "Update": {

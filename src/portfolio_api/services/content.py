@@ -271,7 +271,11 @@ class ContentService:
 
 
 def _list_scope(spec: ContentSpec, status: str, wanted: Mapping[str, str]) -> str:
-    """What a cursor is bound to: the collection, the status and the filters' values."""
+    """What a cursor is bound to: the collection, the status and the filters' values.
+
+    An unfiltered list keeps the scope the release before combined filters signed ("None"), so
+    the cursors public pages hand out stay valid across the upgrade.
+    """
     filters = json.dumps(sorted(wanted.items())) if wanted else "None"
     return f"{spec.name}|{status}|{filters}"
 

@@ -1,16 +1,20 @@
 """Bring items stored under an older list layout up to the current one (`portfolio-api reindex`).
 
 Items written before filters worked at every status have facet entries only while published,
-without the `all` index entry or `facetKeys`, and only their published category is counted.
-Any write brings an item up to date (see repositories/content.py); this rewrites the items no
-one has touched since, so that draft and `all` lists, combined filters and facet sizes see them.
+without their GSI2 keys or `facetKeys`, and only their published category is counted. Any
+write brings an item up to date (see repositories/content.py); this rewrites the items no one
+has touched since, so that draft and `all` lists, combined filters and facet sizes see them.
 Each item is one versioned transaction (`updatedAt` and every field kept), so the command can
 run beside live traffic and be run again: a second run changes nothing.
 """
 
+import random
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from portfolio_api.content.spec import ContentSpec
+from portfolio_api.core.errors import Conflict, NotFound, ServiceUnavailable
 from portfolio_api.repositories.base import Item
 from portfolio_api.repositories.content import (
     CURRENT_LIST_LAYOUT,
@@ -18,30 +22,48 @@ from portfolio_api.repositories.content import (
     ContentRepository,
     StaleWrite,
 )
-from portfolio_api.services.optimistic import WRITE_ATTEMPTS
+from portfolio_api.services.optimistic import change_versioned
 
 PAGE_SIZE = 100
+ITEM_ATTEMPTS = 5  # each of which reads and writes up to three times (the optimistic loop)
+BACKOFF_SECONDS = 0.2  # doubled per attempt: a busy item (views being counted) calms down
+
+
+@dataclass
+class LayoutUpgrade:
+    """What a run did: items read and rewritten, and the ids it could not rewrite."""
+
+    seen: int = 0
+    upgraded: int = 0
+    failed: list[str] = field(default_factory=list)
 
 
 def upgrade_list_layout(
     repository: ContentRepository,
     spec: ContentSpec,
-    progress: Callable[[int, int], None] = lambda _seen, _upgraded: None,
-) -> int:
-    """Rewrite every item of `spec` stored under an older layout; returns how many were."""
-    seen = upgraded = 0
+    progress: Callable[[LayoutUpgrade], None] = lambda _run: None,
+) -> LayoutUpgrade:
+    """Rewrite every item of `spec` stored under an older layout, one page of the list at a time.
+
+    An item that stays busy or throttled is left for the next run (its id is reported), so one
+    item never stops the rest.
+    """
+    run = LayoutUpgrade()
     start: dict[str, str] | None = None
     while True:
         page = repository.list_all(spec, PAGE_SIZE, start)
         for entry in page.items:
-            seen += 1
+            run.seen += 1
             if _is_current(entry):
                 continue
-            if _upgrade_item(repository, spec, str(entry["id"])):
-                upgraded += 1
-        progress(seen, upgraded)
+            item_id = str(entry["id"])
+            outcome = _upgrade_with_backoff(repository, spec, item_id)
+            if outcome is None:
+                run.failed.append(item_id)
+            run.upgraded += bool(outcome)
+        progress(run)
         if page.next_key is None:
-            return upgraded
+            return run
         start = page.next_key
 
 
@@ -49,16 +71,34 @@ def _is_current(state: Item) -> bool:
     return state.get(LIST_LAYOUT) == CURRENT_LIST_LAYOUT
 
 
-def _upgrade_item(repository: ContentRepository, spec: ContentSpec, item_id: str) -> bool:
-    """Rewrite one item as it is; a concurrent change is read again, as any write would."""
-    for _ in range(WRITE_ATTEMPTS):
-        old = repository.get(spec, item_id, consistent=True)
-        if old is None or _is_current(old):
-            return False  # deleted, or brought up to date by another write meanwhile
+def _upgrade_with_backoff(
+    repository: ContentRepository, spec: ContentSpec, item_id: str
+) -> bool | None:
+    """True when rewritten, False when nothing was left to do, None when it stayed busy."""
+    for attempt in range(ITEM_ATTEMPTS):
         try:
-            # A new version, so a write computed from the old layout cannot land after this one.
-            repository.save(spec, old, {**old, "version": int(old["version"]) + 1})
-        except StaleWrite:
-            continue
+            return _upgrade_item(repository, spec, item_id)
+        except NotFound:
+            return False  # deleted since the list was read
+        except (Conflict, ServiceUnavailable):
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
+    return None
+
+
+def _upgrade_item(repository: ContentRepository, spec: ContentSpec, item_id: str) -> bool:
+    """Rewrite one item as it is, through the one optimistic loop every write uses."""
+
+    def write(old: Item, new: Item | None) -> bool:
+        repository.save(spec, old, new)
         return True
-    raise StaleWrite
+
+    return change_versioned(
+        read=lambda: repository.get(spec, item_id, consistent=True),
+        # A new version, so a write computed from the old layout cannot land after this one.
+        change=lambda old: None if _is_current(old) else {**old, "version": old["version"] + 1},
+        write=write,
+        unchanged=lambda _old: False,  # brought up to date by another write meanwhile
+        expected_version=None,
+        missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
+        lost_race=StaleWrite,
+    )
