@@ -42,6 +42,7 @@ from portfolio_api.db.client import dynamodb_client  # noqa: E402
 from portfolio_api.local import moto_extensions  # noqa: E402
 from portfolio_api.local.stack import OWNER_GROUP, LocalStack, provision  # noqa: E402
 from portfolio_api.main import create_app  # noqa: E402
+from tests.harness import AppProcesses, serving_processes  # noqa: E402
 
 REGION = "us-east-1"
 PASSWORD = "Correct-Horse-9!"
@@ -179,3 +180,10 @@ def dynamodb_calls(settings: Settings) -> Iterator[Counter[str]]:
     events.register("before-call.dynamodb", count, unique_id="test-call-counter")
     yield calls
     events.unregister("before-call.dynamodb", unique_id="test-call-counter")
+
+
+@pytest.fixture
+def app_processes(settings: Settings, moto_url: str) -> Iterator[AppProcesses]:
+    """Three app server processes over this test's stack: where races are tested."""
+    with serving_processes(settings, moto_url) as processes:
+        yield processes

@@ -5,6 +5,7 @@ import argparse
 import functools
 import logging
 import os
+import secrets
 import socket
 import sys
 from typing import TYPE_CHECKING
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
 
 DEFAULT_OWNER_EMAIL = "owner@example.com"
 DEFAULT_OWNER_PASSWORD = "Portfolio-Owner-1!"  # local stand-in only; printed at start
+DEFAULT_WORKERS = 2
+APP_IMPORT = "portfolio_api.main:app"
+"""What each worker imports: the module-level app Lambda serves, built from the environment."""
 
 
 def _free_port(host: str) -> int:
@@ -23,8 +27,25 @@ def _free_port(host: str) -> int:
         return port
 
 
-def run_dev(host: str, port: int) -> None:
-    """Start moto in-process as DynamoDB and Cognito, provision it, then serve the app."""
+def _worker_count(text: str) -> int:
+    """`--workers`: a whole number of app processes, at least one."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
+def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
+    """Start moto in-process as DynamoDB and Cognito, provision it, then serve the app.
+
+    The app runs in `workers` processes, like as many Lambda containers: each serves one
+    request at a time, so a call that stalls holds its own worker only. The stand-in stays in
+    this process (with its patches); workers find it, and what was provisioned on it, through
+    the environment they inherit.
+    """
     import boto3
     import uvicorn
     from moto.server import ThreadedMotoServer
@@ -66,6 +87,9 @@ def run_dev(host: str, port: int) -> None:
     )
     os.environ.setdefault("ENVIRONMENT", "local")
     os.environ.setdefault("CORS_ALLOW_ORIGINS", "*")
+    # Unset, each worker would make up a secret of its own (core/settings.py), and one would
+    # refuse another's cursors and count a visitor again. One secret for all, as on AWS.
+    os.environ.setdefault("CURSOR_SECRET", secrets.token_urlsafe(32))
     email = os.environ.get("OWNER_EMAIL", DEFAULT_OWNER_EMAIL)
     password = os.environ.get("OWNER_PASSWORD", DEFAULT_OWNER_PASSWORD)
     ensure_owner(
@@ -77,9 +101,7 @@ def run_dev(host: str, port: int) -> None:
         owner_group=OWNER_GROUP,
         clock=system_clock,
     )
-    settings = load_settings()
-    from portfolio_api.main import create_app
-
+    load_settings()  # a bad setting fails here, in one line, rather than in every worker
     base = f"http://{host}:{port}"
     print(
         "Portfolio API, local stack (moto stands in for DynamoDB and Cognito, in memory)\n"
@@ -87,11 +109,13 @@ def run_dev(host: str, port: int) -> None:
         f"  Docs     {base}/docs   spec {base}/openapi.json\n"
         f"  Owner    {email} / {password}   (set OWNER_EMAIL / OWNER_PASSWORD to change)\n"
         f"  Pool     {stack.user_pool_id}   client {stack.client_id}   table {stack.table_name}\n"
+        f"  Workers  {workers} app {'process' if workers == 1 else 'processes'}, one request at a"
+        " time each, like Lambda containers (--workers N)\n"
         "  Sign-up  any confirmation code is accepted by the stand-in",
         flush=True,
     )
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(APP_IMPORT, host=host, port=port, workers=workers, log_level="warning")
     finally:
         stand_in.stop()
 
@@ -186,6 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     dev = commands.add_parser("dev", help="serve the API on an embedded stand-in for AWS")
     dev.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     dev.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    dev.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help="app processes over the one stand-in, each serving one request at a time like a "
+        "Lambda container, so a stalled call holds only its own (default: %(default)s)",
+    )
     owner = commands.add_parser("create-owner", help="make or promote the owner in the pool")
     owner.add_argument("email")
     owner.add_argument(
@@ -206,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "dev":
-            run_dev(args.host, args.port)
+            run_dev(args.host, args.port, args.workers)
         elif args.command == "delete-user":
             return run_delete_user(args.email, args.sub)
         elif args.command == "reindex":

@@ -1,18 +1,21 @@
-"""Edges of the content mechanism found in review: sizes, slugs, nulls, counters, replays."""
+"""Edges of the content mechanism found in review: sizes, slugs (raced too), nulls, counters,
+replays."""
 
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from portfolio_api.content.collections import BLOG_POSTS, PROJECTS
-from portfolio_api.content.slugs import slugify
+from portfolio_api.content.slugs import candidates, slugify
 from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.repositories.content import StaleWrite
 from portfolio_api.repositories.idempotency import IdempotencyRepository
 from tests.conftest import SignedInUser
 from tests.factories import content_payload
+from tests.harness import AppProcesses, race
 
 
 def test_an_item_too_large_to_store_is_400_and_writes_nothing(
@@ -65,6 +68,47 @@ def test_a_derived_slug_never_takes_over_a_shared_link(
     assert second["slug"] == "shared-link-2"
     moved = client.get(f"{BLOG_POSTS.path}/shared-link", follow_redirects=False)
     assert moved.status_code == 301 and moved.headers["location"].endswith("/renamed")
+
+
+def test_racing_creates_of_one_title_each_get_their_own_slug(
+    client: TestClient, owner: SignedInUser, app_processes: AppProcesses
+) -> None:
+    """Nine posts titled alike, created at once over three processes: nine slugs, none shared."""
+    body = content_payload(BLOG_POSTS, title="Race Day", status="published")
+
+    def create(process: httpx.Client, _: int) -> tuple[int, str]:
+        response = process.post(BLOG_POSTS.path, json=body, headers=owner.headers)
+        return response.status_code, response.json().get("slug", response.text)
+
+    results = race(app_processes, 9, create)
+    assert sorted(results) == sorted((201, slug) for slug in candidates("race-day", 9))
+    for _, slug in results:  # and each slug leads to its own post
+        assert client.get(f"{BLOG_POSTS.path}/{slug}").json()["slug"] == slug
+
+
+def test_racing_renames_to_one_slug_have_one_winner(
+    client: TestClient, owner: SignedInUser, app_processes: AppProcesses
+) -> None:
+    posts = [
+        client.post(
+            BLOG_POSTS.path,
+            json=content_payload(BLOG_POSTS, title=f"Post {n}"),
+            headers=owner.headers,
+        ).json()
+        for n in range(9)
+    ]
+
+    def rename(process: httpx.Client, n: int) -> tuple[int, str | None]:
+        url = f"{BLOG_POSTS.path}/{posts[n]['id']}"
+        response = process.patch(url, json={"slug": "the-one"}, headers=owner.headers)
+        return response.status_code, response.json().get("code")
+
+    results = race(app_processes, 9, rename)
+    assert sorted(results, key=str) == [(200, None)] + [(409, "slug_taken")] * 8
+    winner = posts[results.index((200, None))]
+    assert (
+        client.get(f"{BLOG_POSTS.path}/the-one", headers=owner.headers).json()["id"] == winner["id"]
+    )
 
 
 @pytest.mark.parametrize(

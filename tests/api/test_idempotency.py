@@ -4,19 +4,24 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from portfolio_api.content.collections import BLOG_POSTS
 from portfolio_api.core.errors import Conflict
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import dynamodb_client
+from portfolio_api.local.stack import LocalStack
 from portfolio_api.repositories.idempotency import IdempotencyRepository
 from portfolio_api.services.idempotency import (
     IdempotencyKeyReused,
     IdempotencyService,
     StoredResponse,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SignedInUser
+from tests.factories import content_payload
+from tests.harness import AppProcesses, race
 
 
 @pytest.fixture
@@ -83,6 +88,52 @@ def test_a_retry_while_the_first_runs_is_a_conflict(service: IdempotencyService)
 
     service.run(scope="s", key="k", body={}, produce=produce)
     assert len(seen) == 1 and seen[0].status == 409
+
+
+def created_once(results: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """The one resource behind `results`: each a 201 of it, or a 409 while it was being made."""
+    created = [body for status, body in results if status == 201]
+    assert created, results
+    assert all(body == created[0] for body in created), f"two resources for one key: {created}"
+    assert sorted({(status, body.get("code")) for status, body in results if status != 201}) in (
+        [],
+        [(409, "conflict")],
+    ), results
+    return created[0]
+
+
+def test_one_key_sent_to_three_processes_at_once_makes_one_post(
+    client: TestClient, owner: SignedInUser, app_processes: AppProcesses
+) -> None:
+    """Twelve sends of one create (a client retrying, say) reach three processes at once."""
+    headers = {**owner.headers, "Idempotency-Key": "race-post"}
+    body = content_payload(BLOG_POSTS)
+
+    def create(process: httpx.Client, _: int) -> tuple[int, dict[str, Any]]:
+        response = process.post(BLOG_POSTS.path, json=body, headers=headers)
+        return response.status_code, response.json()
+
+    post = created_once(race(app_processes, 12, create))
+    listed = client.get(BLOG_POSTS.path, params={"status": "all"}, headers=owner.headers).json()
+    assert [item["id"] for item in listed["items"]] == [post["id"]]
+    replay = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert replay.status_code == 201 and replay.json() == post
+
+
+def test_one_key_sent_to_three_processes_at_once_registers_one_user(
+    client: TestClient, cognito: Any, stack: LocalStack, app_processes: AppProcesses
+) -> None:
+    body = {"email": "race@example.com", "password": PASSWORD, "name": "Race"}
+    headers = {"Idempotency-Key": "race-signup"}
+
+    def register(process: httpx.Client, _: int) -> tuple[int, dict[str, Any]]:
+        response = process.post("/v1/auth/register", json=body, headers=headers)
+        return response.status_code, response.json()
+
+    user = created_once(race(app_processes, 12, register))
+    assert len(cognito.list_users(UserPoolId=stack.user_pool_id)["Users"]) == 1
+    replay = client.post("/v1/auth/register", json=body, headers=headers)
+    assert replay.status_code == 201 and replay.json() == user
 
 
 def test_an_abandoned_attempt_frees_the_key_after_its_lock(

@@ -1,13 +1,13 @@
 """`/v1/products` through HTTP: exact prices, visibility, owner writes, atomic stock."""
 
-import threading
 from typing import Any
 
+import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import SignedInUser
+from tests.harness import AppProcesses, race
 
 
 def product(**fields: Any) -> dict[str, Any]:
@@ -199,33 +199,20 @@ def test_stock_adjustments(client: TestClient, owner: SignedInUser) -> None:
     )
 
 
-def test_concurrent_stock_adjustments_never_oversell(app: FastAPI, owner: SignedInUser) -> None:
-    setup = TestClient(app)
-    assert (
-        setup.post(
-            "/v1/products", json=product(id="HOT", stock=10), headers=owner.headers
-        ).status_code
-        == 201
-    )
-    results: list[tuple[int, str | None]] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(20)
+def test_concurrent_stock_adjustments_never_oversell(
+    client: TestClient, owner: SignedInUser, app_processes: AppProcesses
+) -> None:
+    """Twenty buyers for ten mugs, at once, spread over three app processes."""
+    make(client, owner, id="HOT", stock=10)
 
-    def buy() -> None:
-        client = TestClient(app)  # one client, event loop and thread each: truly concurrent
-        barrier.wait()
-        response = client.post("/v1/products/HOT/stock", json={"delta": -1}, headers=owner.headers)
+    def buy(buyer: httpx.Client, _: int) -> tuple[int, str | None]:
+        response = buyer.post("/v1/products/HOT/stock", json={"delta": -1}, headers=owner.headers)
         code = response.json().get("code") if response.status_code != 200 else None
-        with lock:
-            results.append((response.status_code, code))
+        return response.status_code, code
 
-    threads = [threading.Thread(target=buy) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(app_processes, 20, buy)
     assert sorted(results, key=str) == [(200, None)] * 10 + [(409, "insufficient_stock")] * 10
-    final = setup.get("/v1/products/HOT").json()
+    final = client.get("/v1/products/HOT").json()
     assert final["stock"] == 0 and final["version"] == 11
 
 

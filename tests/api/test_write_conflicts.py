@@ -1,19 +1,26 @@
-"""A single-item write that meets an item inside a running transaction is retried, then a 503.
+"""A write that collides with another transaction is retried, then a 503; racing edits of one
+version have one winner.
 
-DynamoDB rejects such a write with `TransactionConflictException` (a stock adjustment while a
-view's transaction holds the product, say); moto never does, so the client is wrapped here.
+DynamoDB cancels a transaction that meets an item inside another one (`TransactionConflict`: a
+stock adjustment while a view's transaction holds the product, say); moto, whose writes are
+serialised, never does, so the client is wrapped here. Edits that race with one `If-Match`
+across app processes: one wins, every other is a 412.
 """
 
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from portfolio_api.repositories.base import WRITE_CONFLICT_ATTEMPTS
+from portfolio_api.content.collections import BLOG_POSTS
+from portfolio_api.repositories.base import TRANSACTION_ATTEMPTS
 from tests.conftest import SignedInUser
+from tests.factories import content_payload
+from tests.harness import AppProcesses, race
 
 
 class RejectingClient:
@@ -42,12 +49,6 @@ class RejectingClient:
         return call
 
 
-def ongoing_transaction(_: dict[str, Any]) -> ClientError:
-    """What DynamoDB answers a single-item write on an item a transaction holds."""
-    error = {"Code": "TransactionConflictException", "Message": "Transaction is ongoing"}
-    return ClientError({"Error": error}, "UpdateItem")
-
-
 def cancelled_for(reason: str) -> Callable[[dict[str, Any]], ClientError]:
     """A TransactWriteItems cancelled with `reason` for each of its actions."""
 
@@ -59,17 +60,21 @@ def cancelled_for(reason: str) -> Callable[[dict[str, Any]], ClientError]:
     return error
 
 
+PRODUCT = {"id": "MUG", "name": "Mug", "category": "Merch", "price": 5, "stock": 4}
+
+
 @pytest.fixture
 def product(client: TestClient, owner: SignedInUser) -> dict[str, Any]:
-    body = {"id": "MUG", "name": "Mug", "category": "Merch", "price": 5, "stock": 4}
-    response = client.post("/v1/products", json=body, headers=owner.headers)
+    response = client.post("/v1/products", json=PRODUCT, headers=owner.headers)
     assert response.status_code == 201
     return dict(response.json())
 
 
 def conflicting(app: FastAPI, monkeypatch: pytest.MonkeyPatch, conflicts: int) -> RejectingClient:
     repository = app.state.container.product_service._repository
-    wrapped = RejectingClient(repository._client, "update_item", ongoing_transaction, conflicts)
+    wrapped = RejectingClient(
+        repository._client, "transact_write_items", cancelled_for("TransactionConflict"), conflicts
+    )
     monkeypatch.setattr(repository, "_client", wrapped)
     return wrapped
 
@@ -108,6 +113,7 @@ def test_a_write_that_keeps_conflicting_is_503_and_changes_nothing(
     monkeypatch: pytest.MonkeyPatch,
     product: dict[str, Any],
 ) -> None:
+    monkeypatch.setattr("portfolio_api.repositories.base.time.sleep", lambda _: None)
     wrapped = conflicting(app, monkeypatch, conflicts=1000)
     response = client.post("/v1/products/MUG/stock", json={"delta": -1}, headers=owner.headers)
     assert response.status_code == 503
@@ -115,7 +121,7 @@ def test_a_write_that_keeps_conflicting_is_503_and_changes_nothing(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "service_unavailable"
     assert "Transaction" not in response.text  # no AWS message leaks
-    assert wrapped.calls == WRITE_CONFLICT_ATTEMPTS
+    assert wrapped.calls == TRANSACTION_ATTEMPTS
     stored = client.get("/v1/products/MUG").json()
     assert (stored["stock"], stored["version"]) == (4, product["version"])
 
@@ -170,3 +176,35 @@ def test_a_task_create_that_keeps_failing_is_a_clear_4xx_or_503(
     assert response.json()["code"] == code
     monkeypatch.undo()
     assert client.get("/v1/tasks", headers=member.headers).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/products", PRODUCT, "description"),
+        (BLOG_POSTS.path, content_payload(BLOG_POSTS), "summary"),
+    ],
+    ids=["product", "blog-post"],
+)
+def test_racing_edits_of_one_version_have_one_winner_and_412s(
+    client: TestClient,
+    owner: SignedInUser,
+    app_processes: AppProcesses,
+    path: str,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    """Nine edits, each sure the item is at version 1, at once over three processes."""
+    created = client.post(path, json=body, headers=owner.headers)
+    assert created.status_code == 201, created.text
+    url = f"{path}/{created.json()['id']}"
+    version_one = {**owner.headers, "If-Match": created.headers["etag"]}
+
+    def edit(process: httpx.Client, n: int) -> tuple[int, str | None]:
+        response = process.patch(url, json={field: f"Edit {n}"}, headers=version_one)
+        return response.status_code, response.json().get("code")
+
+    results = race(app_processes, 9, edit)
+    assert sorted(results, key=str) == [(200, None)] + [(412, "precondition_failed")] * 8
+    stored = client.get(url, headers=owner.headers).json()
+    assert (stored[field], stored["version"]) == (f"Edit {results.index((200, None))}", 2)

@@ -1,38 +1,111 @@
-"""Content transactions: how a cancelled one is read, and that the largest one fits."""
+"""Transactions: a cancelled one is read by action, retried when nothing was written, and the
+largest content change fits one."""
 
 import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from portfolio_api.content.collections import PROJECTS
 from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
-from portfolio_api.repositories.content import (
-    ContentRepository,
-    SlugTaken,
-    StaleWrite,
-    _raise_for_reasons,
+from portfolio_api.repositories.base import (
+    TRANSACTION_ATTEMPTS,
+    Action,
+    ConditionFailed,
+    Repository,
+    action,
 )
+from portfolio_api.repositories.content import ContentRepository
 from portfolio_api.schemas.content import ProjectCreate
 
-CLAIMS = range(1, 2)  # the item is action 0, its slug claim action 1
+
+class CancellingClient:
+    """Cancels each transaction with the next list of reasons; records the tokens sent."""
+
+    def __init__(self, *cancellations: list[str]) -> None:
+        self.cancellations = list(cancellations)
+        self.tokens: list[str] = []
+
+    def transact_write_items(self, **arguments: Any) -> dict[str, Any]:
+        self.tokens.append(arguments["ClientRequestToken"])
+        if not self.cancellations:
+            return {}
+        reasons = self.cancellations.pop(0)
+        if reasons == ["InProgress"]:
+            error = {"Error": {"Code": "TransactionInProgressException", "Message": "busy"}}
+            raise ClientError(error, "TransactWriteItems")  # type: ignore[arg-type]
+        cancelled = {
+            "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+            "CancellationReasons": [
+                {"Code": code, "Item": {"PK": {"S": "x"}}} if code != "None" else {"Code": "None"}
+                for code in reasons
+            ],
+        }
+        raise ClientError(cancelled, "TransactWriteItems")  # type: ignore[arg-type]
+
+
+class First(Exception):
+    pass
+
+
+class Second(Exception):
+    pass
+
+
+def named_actions() -> list[Action]:
+    return [
+        action({"Put": {"Item": {"PK": "a", "SK": "b"}, "ConditionExpression": "x"}}, First),
+        action({"Update": {"Key": {"PK": "c", "SK": "d"}}}),
+        action({"Put": {"Item": {"PK": "e", "SK": "f"}, "ConditionExpression": "y"}}, Second),
+    ]
 
 
 @pytest.mark.parametrize(
     ("reasons", "expected"),
     [
-        (["ConditionalCheckFailed", None, None], StaleWrite),
-        ([None, "ConditionalCheckFailed", None], SlugTaken),
-        ([None, None, "TransactionConflict"], StaleWrite),
-        ([None, "ThrottlingError", None], ServiceUnavailable),
-        (["ValidationError", None], ValidationFailed),
-        ([None, None, "ItemCollectionSizeLimitExceeded"], ValidationFailed),
-        ([None, None, "ConditionalCheckFailed"], StaleWrite),  # not a claim: treat as a race
+        (["ConditionalCheckFailed", "None", "None"], First),
+        (["None", "None", "ConditionalCheckFailed"], Second),  # by action, wherever it sits
+        (["ValidationError", "None", "None"], ValidationFailed),
+        (["None", "None", "ItemCollectionSizeLimitExceeded"], ValidationFailed),
     ],
 )
-def test_reasons_map_to_one_outcome(reasons: list[str | None], expected: type[Exception]) -> None:
+def test_a_cancelled_transaction_raises_what_the_failing_action_names(
+    reasons: list[str], expected: type[Exception]
+) -> None:
+    client = CancellingClient(reasons)
     with pytest.raises(expected):
-        _raise_for_reasons(reasons, claim_positions=CLAIMS)
+        Repository(client, "table")._write_transaction(named_actions())  # type: ignore[arg-type]
+
+
+def test_the_failing_actions_item_reaches_its_error() -> None:
+    client = CancellingClient(["None", "None", "ConditionalCheckFailed"])
+    actions = [*named_actions()[:2], action({"Delete": {"Key": {}, "ConditionExpression": "z"}})]
+    with pytest.raises(ConditionFailed) as failed:
+        Repository(client, "table")._write_transaction(actions)  # type: ignore[arg-type]
+    assert failed.value.old_item == {"PK": "x"}
+
+
+def test_collisions_are_retried_under_a_new_token_and_a_running_one_under_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("portfolio_api.repositories.base.time.sleep", lambda _s: None)
+    client = CancellingClient(
+        ["None", "TransactionConflict", "None"], ["InProgress"], ["ThrottlingError", "None", "None"]
+    )
+    Repository(client, "table")._write_transaction(named_actions())  # type: ignore[arg-type]
+    first, second, third, fourth = client.tokens
+    assert first != second  # the conflict wrote nothing: a new attempt
+    assert third == second  # still running: asked again under its own token
+    assert fourth != third
+
+
+def test_endless_collisions_end_in_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("portfolio_api.repositories.base.time.sleep", lambda _s: None)
+    client = CancellingClient(*[["TransactionConflict", "None", "None"]] * 50)
+    with pytest.raises(ServiceUnavailable):
+        Repository(client, "table")._write_transaction(named_actions())  # type: ignore[arg-type]
+    assert len(client.tokens) == TRANSACTION_ATTEMPTS
 
 
 class CapturingClient:
@@ -86,8 +159,8 @@ def test_the_largest_change_fits_one_transaction() -> None:
     ContentRepository(client, "table").save(PROJECTS, old, new)  # type: ignore[arg-type]
     written = [
         json.dumps(body.get("Key") or {k: body["Item"][k] for k in ("PK", "SK")}, sort_keys=True)
-        for action in client.actions
-        for body in action.values()
+        for raw in client.actions
+        for body in raw.values()
     ]
     assert 90 <= len(written) <= 100, len(written)  # DynamoDB's limit of one transaction
     assert len(set(written)) == len(written)  # and no item twice in it

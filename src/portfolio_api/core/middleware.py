@@ -1,8 +1,9 @@
 """The one pure-ASGI middleware in front of the routes: everything every request goes through.
 
-One layer instead of four (request id and access log, CORS, body limit and last-resort 500, the
-API Gateway stage prefix): each layer costs a call frame, a closure and a `send` wrapper per
-request, and pure ASGI rather than `BaseHTTPMiddleware`, which costs a task and a copy more.
+One layer instead of five (request id and access log, CORS, body limit and last-resort 500, the
+API Gateway stage prefix, the time budget): each layer costs a call frame, a closure and a `send`
+wrapper per request, and pure ASGI rather than `BaseHTTPMiddleware`, which costs a task and a
+copy more.
 """
 
 import json
@@ -14,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portfolio_api.core.cors import CorsPolicy
+from portfolio_api.core.deadline import budget_for, time_budget
 from portfolio_api.core.errors import ApiError, InternalError, PayloadTooLarge
 from portfolio_api.core.logging import request_id_var
 
@@ -77,7 +79,8 @@ def _with_stage_prefix(scope: Scope, event: object) -> Scope:
 
 class EdgeMiddleware:
     """Request id (API Gateway's under Lambda) and access log; CORS; a body limit; a 500 of last
-    resort; the stage prefix.
+    resort; the stage prefix; the time budget (`core/deadline.py`), the same under Mangum, where
+    the invocation's remaining time may shorten it, as under any ASGI server.
 
     A 413, a 500 and a preflight's answer all carry the request id and the CORS headers a
     browser needs to read them.
@@ -113,10 +116,11 @@ class EdgeMiddleware:
             await send(message)
 
         try:
-            if request.is_preflight:
-                status = await self._answer_preflight(request, send, id_header)
-            else:
-                await self._serve(scope, receive, send_answer, request, request_id)
+            with time_budget(budget_for(scope.get("aws.context"))):
+                if request.is_preflight:
+                    status = await self._answer_preflight(request, send, id_header)
+                else:
+                    await self._serve(scope, receive, send_answer, request, request_id)
         finally:
             logger.info(
                 "request",

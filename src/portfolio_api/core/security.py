@@ -45,7 +45,10 @@ class Principal:
 
 def cognito_endpoint(region: str) -> str:
     """Cognito's base URL, or the endpoint override botocore would use (the local stand-in)."""
-    override = os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDP") or os.environ.get("AWS_ENDPOINT_URL")
+    # botocore's name for the service-specific override: AWS_ENDPOINT_URL_<service id>.
+    override = os.environ.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or os.environ.get(
+        "AWS_ENDPOINT_URL"
+    )
     return (override or f"https://cognito-idp.{region}.amazonaws.com").rstrip("/")
 
 

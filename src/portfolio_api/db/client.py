@@ -4,29 +4,53 @@ botocore rather than boto3: importing boto3 imports s3transfer and multiprocessi
 of a cold start, for clients that are botocore's anyway. botocore honours `AWS_ENDPOINT_URL` and
 `AWS_ENDPOINT_URL_<SERVICE>` itself, which is how the local stand-in is reached without a code
 path of its own. Nothing here touches the network: a client connects on its first call.
+
+Every client keeps to the request's time budget (`core/deadline.py`): an attempt that might
+not end inside it is not started, and the call fails with `DeadlineExceeded`, a `BotoCoreError`
+that the repositories and the auth service answer as they answer an unreachable service, with
+a 503 and `Retry-After`.
 """
 
 import os
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError
 from botocore.loaders import Loader
 from botocore.session import Session
+
+from portfolio_api.core.deadline import seconds_left
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Standard retries back off on throttling. Three attempts in all (`total_max_attempts`; botocore's
-# `max_attempts` would count retries only) of at most 2 s to connect and 5 s to read: a stuck
-# call gives up after about 21 s plus back-off, inside the function's 28 s timeout.
+# What one call may cost; DynamoDB and Cognito alike answer in milliseconds to a few hundred.
+CONNECT_TIMEOUT_SECONDS = 1
+"""TCP and TLS to a regional endpoint take milliseconds; a lost SYN is sent again only after
+1 s anyway, and the retry's fresh connection is that resend."""
+READ_TIMEOUT_SECONDS = 2
+"""The longest silence between bytes, so a long page is never cut: well above a slow Cognito
+answer (a few hundred ms), far above DynamoDB's (milliseconds; tens for a transaction). A
+stalled service costs each attempt this much."""
+ATTEMPTS = 2
+"""One retry covers a dropped connection or one slow node; a third attempt into a stalled
+service would only delay the same 503 by another attempt."""
+ATTEMPT_WORST_CASE_SECONDS = float(CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+"""The longest one attempt may take before botocore gives up on it."""
+
+# Standard mode backs off at most 25 ms (DynamoDB) or 50 ms (Cognito) before the retry, 1 s
+# after throttling. So a stalled service answers a call with an error after 2 x 2 s, and a call
+# takes at most 2 x 3 s + 1 s: inside one request's budget (8 s, core/deadline.py), which bounds
+# all the calls of a request together (`_refuse_attempts_past_the_deadline`).
+# `total_max_attempts` counts the first attempt too; botocore's `max_attempts` would not.
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    read_timeout=READ_TIMEOUT_SECONDS,
     tcp_keepalive=True,
 )
 
@@ -70,20 +94,48 @@ def _session() -> Session:
     return session
 
 
+class DeadlineExceeded(BotoCoreError):
+    """An attempt not started, since it might not end inside the request's time budget."""
+
+    fmt = (
+        "Not sent: {seconds_left:.2f} s left of the request's budget, "
+        "and an attempt may take {worst} s"
+    )
+
+
+def _refuse_attempts_past_the_deadline(client: BaseClient) -> None:
+    """Check the budget before each attempt (`before-send`: retries are attempts too).
+
+    An attempt is started only while its worst case still fits, so the calls of a request,
+    however many a write loops through, end inside its budget. botocore does not retry this
+    error: the call fails at once, without touching the network.
+    """
+
+    def refuse_late_attempt(**_: Any) -> None:
+        left = seconds_left()
+        if left is not None and left < ATTEMPT_WORST_CASE_SECONDS:
+            raise DeadlineExceeded(seconds_left=left, worst=ATTEMPT_WORST_CASE_SECONDS)
+
+    client.meta.events.register("before-send", refuse_late_attempt, unique_id="time-budget")
+
+
+def _client(service: str, region: str) -> BaseClient:
+    client = _session().create_client(service, region_name=region, config=CLIENT_CONFIG)
+    _refuse_attempts_past_the_deadline(client)
+    _made.append(client)
+    return client
+
+
 @cache
 def dynamodb_client(region: str) -> "DynamoDBClient":
     """The process-wide DynamoDB client for a region."""
-    client = _session().create_client("dynamodb", region_name=region, config=CLIENT_CONFIG)
-    _made.append(client)
-    return cast("DynamoDBClient", client)
+    return cast("DynamoDBClient", _client("dynamodb", region))
 
 
 @cache
 def cognito_client(region: str) -> "CognitoIdentityProviderClient":
     """The process-wide Cognito user-pools client for a region."""
-    client = _session().create_client("cognito-idp", region_name=region, config=CLIENT_CONFIG)
-    _made.append(client)
-    return cast("CognitoIdentityProviderClient", client)
+    return cast("CognitoIdentityProviderClient", _client("cognito-idp", region))
 
 
 def close_connections() -> None:

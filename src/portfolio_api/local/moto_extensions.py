@@ -4,23 +4,67 @@
 - DynamoDB: moto's writes are not atomic across threads (its server answers requests
   concurrently), so two concurrent `ADD`s or transactions can lose an update that DynamoDB
   never loses. One lock around its write operations gives the stand-in DynamoDB's atomicity.
+- DynamoDB: moto ignores `TransactWriteItems`' `ClientRequestToken`, so when botocore resends a
+  transaction that already committed (its answer was lost), the resend fails its own
+  conditions or applies its `ADD`s twice. The stand-in now honours the token as the
+  DynamoDB Developer Guide ("Transactions: how it works", Idempotency) and the API reference
+  (`TransactWriteItems`, `ClientRequestToken`) describe it:
+  - a repeat of a committed transaction (same token, same parameters) succeeds and changes
+    nothing; it answers what the first call answered;
+  - the same token with any other parameter changed fails with
+    `IdempotentParameterMismatchException` (HTTP 400), and writes nothing;
+  - a token is remembered for 10 minutes after the call that used it completed (a repeat does
+    not extend that); after that the same token is a new request and runs again.
+
+  Where the documentation is silent, the stand-in chooses:
+  - Only commits are remembered. A cancelled transaction (`TransactionCanceledException`), or
+    one moto rejects as invalid, wrote nothing and leaves its token unused, so a repeat runs
+    again (and may now succeed), and a later change of parameters under that token is not a
+    mismatch. Other descriptions of DynamoDB say the same ("if it failed the first time,
+    DynamoDB will apply the writes"), and it is the only reading under which resending a
+    transaction cancelled by a conflict, as SDKs do, could ever succeed.
+  - `TransactionInProgressException` never occurs: check, execute and remember happen under
+    the write lock, so a repeat that arrives during the first waits and then gets the first's
+    answer, which is what botocore's retries of that error end in against DynamoDB.
+  - The parameters compared are the whole request body but the token itself, canonically
+    ordered; `ReturnConsumedCapacity` and `ReturnItemCollectionMetrics` count as parameters
+    too, because the documentation allows only the responses to differ, not the requests.
+  - Tokens are scoped to an account and region (remembered on moto's per-account, per-region
+    backend), so moto's reset (`/moto-api/reset`, which rebuilds every backend) forgets them.
+  - The answer repeated is moto's, which reports no consumed capacity either time (DynamoDB
+    would report read units for the repeat).
 
 Applied to the stand-in only (the dev stack and the tests); the service code is the same
 against AWS.
 """
 
+import copy
 import functools
+import hashlib
+import json
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 _write_lock = threading.RLock()
 
+REQUEST_TOKEN_WINDOW_SECONDS = 600.0
+"""How long DynamoDB remembers a transaction's `ClientRequestToken` after the call completed."""
+
+clock: Callable[[], float] = time.monotonic
+"""Seconds on a monotonic clock for the token window; tests replace it to step past the window."""
+
+_TOKEN_MEMORY_ATTRIBUTE = "_portfolio_committed_transactions"
+
 
 def install() -> None:
-    """Patch moto once: atomic DynamoDB writes, and Cognito's ResendConfirmationCode."""
+    """Patch moto once: atomic DynamoDB writes, transaction request tokens, and Cognito's
+    ResendConfirmationCode."""
     _make_dynamodb_writes_atomic()
+    _honour_transaction_request_tokens()
     _add_resend_confirmation_code()
 
 
@@ -42,6 +86,97 @@ def _atomic(operation: Callable[..., Any]) -> Callable[..., Any]:
 
     locked._atomic = True  # type: ignore[attr-defined]
     return locked
+
+
+@dataclass(frozen=True)
+class _Commit:
+    digest: str
+    answer: Any
+    completed_at: float
+
+
+class _CommittedTransactions:
+    """Transactions committed under a token within the window, oldest first (guarded by
+    `_write_lock`, under which they are recorded in the order they complete)."""
+
+    def __init__(self) -> None:
+        self._by_token: dict[str, _Commit] = {}
+
+    def earlier_answer(self, token: str, digest: str, now: float) -> Any | None:
+        """The first call's answer when this is its repeat; None when the token is unused."""
+        self._forget_completed_before(now - REQUEST_TOKEN_WINDOW_SECONDS)
+        commit = self._by_token.get(token)
+        if commit is None:
+            return None
+        if commit.digest != digest:
+            raise _idempotent_parameter_mismatch()
+        return copy.deepcopy(commit.answer)
+
+    def remember(self, token: str, digest: str, answer: Any, now: float) -> None:
+        """Keep a commit's answer for repeats of the same request under the same token."""
+        self._by_token[token] = _Commit(digest, copy.deepcopy(answer), now)
+
+    def _forget_completed_before(self, cutoff: float) -> None:
+        while self._by_token:
+            oldest = next(iter(self._by_token))
+            if self._by_token[oldest].completed_at > cutoff:
+                return
+            del self._by_token[oldest]
+
+
+def _honour_transaction_request_tokens() -> None:
+    """Answer a repeated `ClientRequestToken` as DynamoDB does (see the module docstring)."""
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+    if getattr(original, "_honours_request_tokens", False):
+        return
+
+    @functools.wraps(original)
+    def transact_write_items(handler: Any) -> Any:
+        token = handler.body.get("ClientRequestToken")
+        if not token:
+            return original(handler)
+        digest = _request_digest(handler.raw_body)
+        with _write_lock:
+            committed = _committed_transactions(handler.dynamodb_backend)
+            earlier = committed.earlier_answer(token, digest, clock())
+            if earlier is not None:
+                return ActionResult(earlier)
+            answer = original(handler)  # a cancellation raises: nothing is remembered
+            committed.remember(token, digest, answer.result, clock())
+            return answer
+
+    transact_write_items._honours_request_tokens = True  # type: ignore[attr-defined]
+    setattr(DynamoHandler, "transact_write_items", transact_write_items)  # noqa: B010
+
+
+def _committed_transactions(backend: Any) -> _CommittedTransactions:
+    """The backend's memory of tokens: kept on it so that moto's reset forgets them too."""
+    memory = getattr(backend, _TOKEN_MEMORY_ATTRIBUTE, None)
+    if memory is None:
+        memory = _CommittedTransactions()
+        setattr(backend, _TOKEN_MEMORY_ATTRIBUTE, memory)
+    return memory
+
+
+def _request_digest(raw_body: bytes | str) -> str:
+    """What "the same request" means: every parameter but the token, in a canonical order."""
+    parameters = json.loads(raw_body or "{}")
+    parameters.pop("ClientRequestToken", None)
+    canonical = json.dumps(parameters, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotent_parameter_mismatch() -> Exception:
+    from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+
+    exception: Exception = DynamodbException(
+        ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+        "The ClientRequestToken was already used for a transaction with different parameters.",
+    )
+    return exception
 
 
 def _add_resend_confirmation_code() -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import ConditionFailed, Item, Repository, TransactionCancelled
+from portfolio_api.repositories.base import ConditionFailed, Item, Repository, action
 
 ENTITY_SALT = "DailySalt"
 ENTITY_MARKER = "DedupMarker"
@@ -59,6 +59,18 @@ def _add(
     }
 
 
+def _add_views(key: keys.Key) -> dict[str, Any]:
+    """One more view on an item's list entry (which keeps its own `entity`)."""
+    return {
+        "Update": {
+            "Key": key,
+            "UpdateExpression": "ADD #views :one",
+            "ExpressionAttributeNames": {"#views": "views"},
+            "ExpressionAttributeValues": {":one": 1},
+        }
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Labelled:
     """A counter keyed by a digest, holding the text it counts (a path, a host) as `label`."""
@@ -75,6 +87,14 @@ def _marker(key: keys.Key, expires_at: int) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
+
+
+def _already_counted(_marker: Item | None) -> Exception:
+    return AlreadyCounted()
+
+
+def _not_countable(_target: Item | None) -> Exception:
+    return NotCountable()
 
 
 class AnalyticsRepository(Repository):
@@ -105,11 +125,15 @@ class AnalyticsRepository(Repository):
         counters: Sequence[keys.Key | Labelled],
     ) -> None:
         """Count a visit once: marker plus ADD on each counter, in one transaction."""
-        actions = [
-            _marker(marker, expires_at),
-            *(_add(c.key, label=c.label) if isinstance(c, Labelled) else _add(c) for c in counters),
-        ]
-        self._transact_counting(actions, target_position=None)
+        self._write_transaction(
+            [
+                action(_marker(marker, expires_at), _already_counted),
+                *(
+                    action(_add(c.key, label=c.label) if isinstance(c, Labelled) else _add(c))
+                    for c in counters
+                ),
+            ]
+        )
 
     def count_view(
         self,
@@ -132,40 +156,15 @@ class AnalyticsRepository(Repository):
             }
         }
         actions = [
-            _marker(marker, expires_at),
-            item_update,
-            *(
-                {
-                    "Update": {
-                        "Key": key,
-                        "UpdateExpression": "ADD #views :one",
-                        "ExpressionAttributeNames": {"#views": "views"},
-                        "ExpressionAttributeValues": {":one": 1},
-                    }
-                }
-                for key in target.extra_keys
-            ),
-            *(_add(key) for key in counters),
-            *(_add(key, attribute=keys.TOP.sk) for key in top_counters),
+            action(_marker(marker, expires_at), _already_counted),
+            action(item_update, _not_countable),
+            *(action(_add_views(key)) for key in target.extra_keys),
+            *(action(_add(key)) for key in counters),
+            *(action(_add(key, attribute=keys.TOP.sk)) for key in top_counters),
         ]
-        self._transact_counting(actions, target_position=1)
-
-    def _transact_counting(
-        self, actions: list[dict[str, Any]], target_position: int | None
-    ) -> None:
-        """Run a counting transaction; conflicts on hot counters are retried, never dropped.
-
-        Each attempt carries its own client token, so botocore's resend of a transaction that
-        did commit (its answer lost on the way) succeeds again instead of reading as a repeat.
-        """
-        try:
-            self._transact_retrying(actions, idempotent_token=True)
-        except TransactionCancelled as cancelled:
-            reasons = cancelled.reasons
-            failed = "ConditionalCheckFailed"
-            if target_position is not None and reasons[target_position] == failed:
-                raise NotCountable from None
-            raise AlreadyCounted from None
+        # Conflicts on hot counters are retried by the base, never dropped; the token makes
+        # botocore's resend of a transaction that did commit answer success, not a repeat.
+        self._write_transaction(actions)
 
     def read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
         """Several counters in one BatchGetItem, 0 for those not there yet, in the order asked."""

@@ -6,12 +6,15 @@ mapper, so services only ever see the domain errors of `core/errors.py` and `Con
 
 - a failed condition becomes `ConditionFailed` carrying the item as it was (`ALL_OLD`), which lets
   a service tell a missing item (404) from a stale version (412) without an extra read;
-- a cancelled transaction becomes `TransactionCancelled` with one reason code per action;
+- a transaction is a list of `Action`s, each naming the error its condition failing means;
+  `_write_transaction` sends it under a `ClientRequestToken` (so a resend after a lost answer
+  is answered, not applied twice), retries what wrote nothing (collisions, throttling), and
+  raises the failing action's error: read by action, never by position;
 - throttling that outlived botocore's retries becomes a 503 with `Retry-After`;
-- a single-item write that hits an item inside a running transaction (a view counting on a
-  product, say) is rejected with `TransactionConflictException`, which botocore does not retry:
-  `_put`, `_update` and `_delete` try it again a few times with jittered back-off (the rejected
-  write wrote nothing), then answer 503 with `Retry-After` as for throttling;
+- a single-item write (kept only where repeating it is harmless) that hits an item inside a
+  running transaction is rejected with `TransactionConflictException`, which botocore does not
+  retry: `_put`, `_update` and `_delete` try it again a few times with jittered back-off (the
+  rejected write wrote nothing), then answer 503 with `Retry-After` as for throttling;
 - a request DynamoDB rejects as invalid (an item over 400 KB, say) becomes a 400 without the AWS
   message; anything else is logged and becomes a bare 500.
 """
@@ -72,6 +75,30 @@ class TransactionCancelled(Exception):
         super().__init__(f"transaction cancelled: {reasons}")
         self.reasons = reasons
         self.items = items or [None] * len(reasons)
+
+
+class TransactionInProgress(Exception):
+    """A resend found its first attempt still running; the same token answers it later."""
+
+
+type Failure = Callable[[Item | None], Exception]
+"""What a failed condition means: the domain error, from the item as stored (or None)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action of a transaction (`Put`, `Update`, `Delete`, `ConditionCheck` and its body,
+    holding plain Python values) and the error its condition failing means."""
+
+    verb: str
+    body: Mapping[str, Any]
+    failure: Failure = ConditionFailed
+
+
+def action(raw: Mapping[str, Mapping[str, Any]], failure: Failure = ConditionFailed) -> Action:
+    """An action from its DynamoDB form, `{"Put": {...}}`, naming its failure."""
+    ((verb, body),) = raw.items()
+    return Action(verb, body, failure)
 
 
 def _plain(value: Any) -> Any:
@@ -302,60 +329,63 @@ class Repository:
                 if request:
                     time.sleep(0.05)  # DynamoDB asks for back-off before the rest
 
-    def _transact(
-        self, actions: Sequence[Mapping[str, Any]], *, client_token: str | None = None
-    ) -> None:
-        """All-or-nothing writes; each action is `{"Put"|"Update"|"Delete"|"ConditionCheck": …}`.
-
-        Actions name no table and hold plain Python values; this fills in the table and serialises.
-        """
+    def _transact(self, actions: Sequence[Action], *, client_token: str) -> None:
+        """One attempt of a transaction, under `client_token`; a cancellation raises
+        `TransactionCancelled` with one reason per action."""
         arguments: dict[str, Any] = {
-            "TransactItems": [self._transact_action(action) for action in actions]
+            "TransactItems": [self._wire_action(action) for action in actions],
+            "ClientRequestToken": client_token,
         }
-        if client_token:
-            arguments["ClientRequestToken"] = client_token
         try:
             self._client.transact_write_items(**arguments)
         except (ClientError, BotoCoreError) as exc:
             self._raise_mapped(exc)
 
-    def _transact_retrying(
-        self, actions: Sequence[Mapping[str, Any]], *, idempotent_token: bool = False
-    ) -> None:
-        """A transaction whose cancellation for anything but a failed condition is handled here.
+    def _write_transaction(self, actions: Sequence[Action]) -> None:
+        """All-or-nothing writes, applied exactly once, whatever is resent.
 
-        A collision with another transaction or throttling inside it wrote nothing, so it is
-        tried again with jittered back-off, then answered 503; a rejected request (too large) is
-        a 400. A failed condition raises `TransactionCancelled` for the caller to read.
-        `idempotent_token` sends a fresh `ClientRequestToken` per attempt, so botocore's own
-        resend of an attempt that did commit succeeds instead of failing its conditions.
+        - Every attempt carries a `ClientRequestToken`: when an answer is lost and botocore
+          sends the attempt again, DynamoDB answers the first outcome instead of applying it
+          twice (or failing its own conditions). A resend that finds the first still running
+          (`TransactionInProgress`) is sent again later under the same token.
+        - A cancellation for a failed condition raises the error that action names (read by
+          action, never by position), built from the item as stored (`ALL_OLD`).
+        - A cancellation for a collision with another transaction or throttling wrote
+          nothing: it is tried again, under a new token, with jittered back-off, then
+          answered 503. A request DynamoDB rejects (too large) is a 400.
         """
+        token = uuid.uuid4().hex
         for attempt in range(TRANSACTION_ATTEMPTS):
-            token = uuid.uuid4().hex if idempotent_token else None
             try:
                 self._transact(actions, client_token=token)
                 return
+            except TransactionInProgress:
+                pass  # the same token again: the first attempt's outcome will be answered
             except TransactionCancelled as cancelled:
-                reasons = set(cancelled.reasons)
-                if "ConditionalCheckFailed" in reasons:
-                    raise
-                if reasons & _REJECTED_REASONS:
+                for action, reason, item in zip(
+                    actions, cancelled.reasons, cancelled.items, strict=False
+                ):
+                    if reason == "ConditionalCheckFailed":
+                        raise action.failure(item) from None
+                if set(cancelled.reasons) & _REJECTED_REASONS:
                     raise ValidationFailed("The request could not be stored as given.") from None
+                token = uuid.uuid4().hex  # nothing was written: a new attempt
             time.sleep(random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2**attempt))
         logger.warning("dynamodb transaction kept colliding")
         raise ServiceUnavailable("The service is busy; try again shortly.", 1)
 
-    def _transact_action(self, action: Mapping[str, Any]) -> dict[str, Any]:
-        ((verb, body),) = action.items()
+    def _wire_action(self, action: Action) -> dict[str, Any]:
         wire: dict[str, Any] = {"TableName": self._table}
-        for field, value in body.items():
+        for field, value in action.body.items():
             if field in ("Item", "Key"):
                 wire[field] = serialize(value)
             elif field == "ExpressionAttributeValues":
                 wire[field] = {k: serialize_value(v) for k, v in value.items()}
             else:
                 wire[field] = value
-        return {verb: wire}
+        if "ConditionExpression" in wire:
+            wire["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {action.verb: wire}
 
     def _raise_mapped(self, exc: ClientError | BotoCoreError) -> NoReturn:
         """The one mapper from botocore's errors to domain errors."""
@@ -369,6 +399,8 @@ class Repository:
         if code == "ConditionalCheckFailedException":
             raw: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             raise ConditionFailed(deserialize(raw) if raw else None) from exc
+        if code == "TransactionInProgressException":
+            raise TransactionInProgress() from exc
         if code == "TransactionCanceledException":
             reasons = exc.response.get("CancellationReasons", [])
             codes = [r.get("Code") if r.get("Code") != "None" else None for r in reasons]

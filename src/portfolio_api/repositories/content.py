@@ -5,10 +5,9 @@ Every change is one `TransactWriteItems` planned from the item before and after 
 
 - the item itself (`SK = ITEM`, found by id, and through GSI3 by slug): Put with
   `attribute_not_exists` on create, otherwise Update/Delete on the condition
-  `version = <the version read>`; `views` is never written by these updates, but an Update
-  also requires `views = <the views read>`, because the list entries rewritten beside it carry
-  that value: a view counted since the read cancels the change (the service reads again)
-  instead of being overwritten on the entries;
+  `version = <the version read>`; `views` is never written by these updates, and the status
+  and `all` entries, which carry it too, are updated field by field once they exist, so a view
+  counted since the read is neither overwritten nor a reason to refuse the edit;
 - its list entries, light copies without the long Markdown body: one in its status list
   (GSI1), one in the owner's `all` list (GSI2), and one per facet value, in that value's list
   at the item's status (GSI1) and in its `all` list (GSI2); a view moves `views` on the first
@@ -23,9 +22,10 @@ Every change is one `TransactWriteItems` planned from the item before and after 
   `listLayout` = 2 were counted only in the published category counts; their first write under
   this code (any edit, or `portfolio-api reindex`) counts them in full.
 
-A cancelled transaction is read by its reasons: the item's condition → `StaleWrite`, the claim's
-→ `SlugTaken`, a conflict with another transaction → `StaleWrite` (retry), throttling → 503, a
-rejected (oversized) request → 400.
+Each action names what its condition failing means (the item's → `StaleWrite`, the slug claim's
+→ `SlugTaken`); collisions and throttling are retried by the base, then 503; a rejected
+(oversized) request is a 400. The transaction carries a `ClientRequestToken`, so a resend after a
+lost answer is answered, not applied again.
 """
 
 from collections.abc import Mapping, Sequence
@@ -35,14 +35,14 @@ from typing import Any, NamedTuple
 from pydantic.alias_generators import to_camel
 
 from portfolio_api.content.spec import ContentSpec
-from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
+from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.db import keys
 from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
     Item,
     Page,
     Repository,
-    TransactionCancelled,
+    action,
     state_of,
     state_update,
 )
@@ -61,7 +61,6 @@ CURRENT_LIST_LAYOUT = 2  # 2: facet entries and counts at every status; 1 (absen
 
 # Attributes the item's own write never sets: keys, and `views`, which only counting changes.
 _NOT_WRITTEN = frozenset({keys.PK, keys.SK, "views"})
-_THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
 MAX_ITEM_BYTES = 380 * 1024  # DynamoDB's 400 KB item limit, less room for names and keys
 
 
@@ -219,76 +218,65 @@ class ContentRepository(Repository):
                 "The item is too large to store; shorten its longest text.",
                 errors=[{"field": f, "message": "too large to store"} for f in spec.heavy_fields],
             )
-        slug_actions = _slug_actions(spec, old, new, take_redirects=take_redirects)
         actions = [
-            self._item_action(spec, old, new),
-            *slug_actions,
-            *_list_entry_actions(spec, old, new),
-            *_counter_actions(spec, old, new),
-            *_top_actions(spec, old, new),
+            # Its condition failing: the item changed (or went) since the read, or its id is
+            # taken on create. The service reads again.
+            action(_item_action(spec, old, new), _stale),
+            *(
+                action(claim, _slug_taken)
+                for claim in _slug_actions(spec, old, new, take_redirects=take_redirects)
+            ),
+            *map(action, _list_entry_actions(spec, old, new)),
+            *map(action, _counter_actions(spec, old, new)),
+            *map(action, _top_actions(spec, old, new)),
         ]
-        try:
-            self._transact(actions)
-        except TransactionCancelled as cancelled:
-            _raise_for_reasons(cancelled.reasons, claim_positions=range(1, 1 + len(slug_actions)))
+        self._write_transaction(actions)
 
-    def _item_action(self, spec: ContentSpec, old: Item | None, new: Item | None) -> dict[str, Any]:
-        if old is None:
-            assert new is not None
-            # Invariant: an id is never reused.
-            return {
-                "Put": {
-                    "Item": _stored_item(spec, new),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            }
-        key = keys.content_item(spec.name, str(old["id"]))
-        # Invariant: nothing changed since the read the new state was computed from.
-        condition = "#version = :read_version"
-        guard_names = {"#version": keys.VERSION}
-        guard_values = {":read_version": old[keys.VERSION]}
-        if new is None:
-            return {
-                "Delete": {
-                    "Key": key,
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": guard_names,
-                    "ExpressionAttributeValues": guard_values,
-                }
-            }
-        update, names, values = state_update(
-            _stored_item(spec, old), _stored_item(spec, new), skip=_NOT_WRITTEN
-        )
-        # Invariant: the list entries written beside the item carry the views it holds.
-        read_views = old.get("views")
-        if read_views is None:
-            condition += " AND attribute_not_exists(#views)"
-        else:
-            condition += " AND #views = :read_views"
-            guard_values[":read_views"] = read_views
-        guard_names["#views"] = "views"
+
+def _stale(_item: Item | None) -> Exception:
+    return StaleWrite()
+
+
+def _slug_taken(_item: Item | None) -> Exception:
+    return SlugTaken()
+
+
+def _item_action(spec: ContentSpec, old: Item | None, new: Item | None) -> dict[str, Any]:
+    if old is None:
+        assert new is not None
+        # Invariant: an id is never reused.
         return {
-            "Update": {
-                "Key": key,
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {**guard_names, **names},
-                "ExpressionAttributeValues": {**guard_values, **values},
+            "Put": {
+                "Item": _stored_item(spec, new),
+                "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
-
-
-def _raise_for_reasons(reasons: list[str | None], *, claim_positions: range) -> None:
-    """Turn a cancelled transaction's reasons into the one error the service acts on."""
-    if any(reason in _THROTTLED for reason in reasons):
-        raise ServiceUnavailable("The service is busy; try again shortly.", 2)
-    if "ValidationError" in reasons or "ItemCollectionSizeLimitExceeded" in reasons:
-        raise ValidationFailed("The item could not be stored as given; shorten its longest text.")
-    if reasons and reasons[0] == "ConditionalCheckFailed":
-        raise StaleWrite
-    if any(reasons[i] == "ConditionalCheckFailed" for i in claim_positions if i < len(reasons)):
-        raise SlugTaken
-    raise StaleWrite  # TransactionConflict: another transaction touched the same items
+    key = keys.content_item(spec.name, str(old["id"]))
+    # Invariant: nothing changed since the read the new state was computed from.
+    condition = "#version = :read_version"
+    guard_names = {"#version": keys.VERSION}
+    guard_values = {":read_version": old[keys.VERSION]}
+    if new is None:
+        return {
+            "Delete": {
+                "Key": key,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": guard_names,
+                "ExpressionAttributeValues": guard_values,
+            }
+        }
+    update, names, values = state_update(
+        _stored_item(spec, old), _stored_item(spec, new), skip=_NOT_WRITTEN
+    )
+    return {
+        "Update": {
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {**guard_names, **names},
+            "ExpressionAttributeValues": {**guard_values, **values},
+        }
+    }
 
 
 def _size(item: Mapping[str, Any]) -> int:
@@ -338,29 +326,65 @@ def _facet_keys(spec: ContentSpec, state: Item) -> list[str]:
 def _list_entry_actions(
     spec: ContentSpec, old: Item | None, new: Item | None
 ) -> list[dict[str, Any]]:
+    """Delete the entries of lists the item leaves; write those of the lists it is in.
+
+    The status and `all` entries carry `views`, which counting moves by `ADD` at any time: once
+    they exist they are updated field by field, never replaced, so an edit neither overwrites
+    a view counted since its read nor has to be conditioned on one (edits never lose to views).
+    """
     item_id = str((new or old or {})["id"])
     before, after = _list_entries(spec, old), _list_entries(spec, new)
     actions: list[dict[str, Any]] = [
         {"Delete": {"Key": keys.content_list_entry(spec.name, item_id, name)}}
         for name in sorted(set(before) - set(after))
     ]
-    if new is not None:
-        summary = {k: v for k, v in new.items() if v is not None and k not in spec.heavy_fields}
-        facet_summary = {**_without_views(summary), FACET_KEYS: _facet_keys(spec, new)}
-        for name, index_entry in sorted(after.items()):
-            entry = {
-                **(facet_summary if name.startswith(FACET_LIST) else summary),
-                **keys.content_list_entry(spec.name, item_id, name),
-                keys.ENTITY: ENTITY_LIST_ENTRY,
-                **index_entry,
-            }
+    if new is None:
+        return actions
+    facet_summary = {**_summary(spec, new, views=False), FACET_KEYS: _facet_keys(spec, new)}
+    for name, index_entry in sorted(after.items()):
+        key = keys.content_list_entry(spec.name, item_id, name)
+        if name.startswith(FACET_LIST):  # no views here: a whole entry is put
+            entry = {**facet_summary, **key, keys.ENTITY: ENTITY_LIST_ENTRY, **index_entry}
             actions.append({"Put": {"Item": entry}})
+        elif old is None or name not in before:
+            entry = {**_summary(spec, new), **key, keys.ENTITY: ENTITY_LIST_ENTRY, **index_entry}
+            actions.append({"Put": {"Item": entry}})
+        else:
+            actions.append(_entry_update(spec, key, old, new, before[name], index_entry))
     return actions
 
 
-def _without_views(summary: Item) -> Item:
-    """A facet entry's fields: `views` is read from the view counter, never from here."""
-    return {k: v for k, v in summary.items() if k != "views"}
+def _summary(spec: ContentSpec, state: Item, *, views: bool = True) -> Item:
+    """A list entry's fields: the item's, less the long Markdown (and `views` if asked)."""
+    return {
+        k: v
+        for k, v in state.items()
+        if v is not None and k not in spec.heavy_fields and (views or k != "views")
+    }
+
+
+def _entry_update(
+    spec: ContentSpec,
+    key: keys.Key,
+    old: Item,
+    new: Item,
+    old_index: dict[str, str],
+    new_index: dict[str, str],
+) -> dict[str, Any]:
+    """Set an existing entry's fields and index keys from `new`, leaving its `views` alone."""
+    update, names, values = state_update(
+        {**_summary(spec, old), **old_index},
+        {**_summary(spec, new), **new_index},
+        skip=_NOT_WRITTEN,
+    )
+    return {
+        "Update": {
+            "Key": key,
+            "UpdateExpression": update,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 def _slug_actions(

@@ -3,7 +3,7 @@
 from typing import Any
 
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import ConditionFailed, Item, Repository
+from portfolio_api.repositories.base import ConditionFailed, Item, Repository, action
 
 ENTITY_IDEMPOTENCY = "IdempotencyRecord"
 IN_PROGRESS = "in_progress"
@@ -25,18 +25,23 @@ class IdempotencyRepository(Repository):
             keys.TTL_ATTRIBUTE: expires_at,
             "lockedUntil": locked_until,
         }
-        try:
-            # Invariant: one request owns a key at a time. A record past its TTL (not yet
-            # swept) or an attempt that died mid-way (its lock lapsed) no longer holds it.
-            self._put(
-                record,
-                condition=(
+        put = {
+            "Put": {
+                "Item": record,
+                # Invariant: one request owns a key at a time. A record past its TTL (not yet
+                # swept) or an attempt that died mid-way (its lock lapsed) no longer holds it.
+                "ConditionExpression": (
                     "attribute_not_exists(PK) OR #expires < :now"
                     " OR (#status = :in_progress AND lockedUntil < :now)"
                 ),
-                names={"#expires": keys.TTL_ATTRIBUTE, "#status": "status"},
-                values={":now": now, ":in_progress": IN_PROGRESS},
-            )
+                "ExpressionAttributeNames": {"#expires": keys.TTL_ATTRIBUTE, "#status": "status"},
+                "ExpressionAttributeValues": {":now": now, ":in_progress": IN_PROGRESS},
+            }
+        }
+        try:
+            # A transaction even alone: a PutItem resent after its answer was lost would find
+            # its own claim and answer "still running"; the token answers the first outcome.
+            self._write_transaction([action(put)])
         except ConditionFailed as held:
             return held.old_item or {}
         return None

@@ -10,7 +10,7 @@ from portfolio_api.repositories.base import (
     Item,
     Page,
     Repository,
-    TransactionCancelled,
+    action,
     state_of,
     state_update,
 )
@@ -66,39 +66,54 @@ class ProductRepository(Repository):
         values = {**values, ":read_version": old[keys.VERSION]}
         # Invariant: nothing changed since the read the new state was computed from.
         condition = "#version = :read_version"
-        top = _top_actions(old, new)
-        if top:
-            update_action = {
-                "Key": key,
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-            self._write([{"Update": update_action}, *top])
-        else:  # one conditional update; colliding with a view's transaction, it is retried
-            self._update(key, update=update, names=names, values=values, condition=condition)
+        update_action = {
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        # A transaction even alone: its token makes a resend after a lost answer harmless.
+        self._write([{"Update": update_action}, *_top_actions(old, new)])
         result = {**old, **new}
         if not set_stock:
             result["stock"] = old["stock"]
         return {k: v for k, v in result.items() if v is not None}
 
     def adjust_stock(self, product_id: str, delta: int, now: str) -> Item:
-        """Add `delta` in one conditional update; `ConditionFailed(old)` if it would go below 0."""
-        # Invariant: stock never goes below zero, however many adjustments race.
-        stored = self._update(
-            keys.product(product_id),
-            update="SET #stock = #stock + :delta, #version = #version + :one, updatedAt = :now",
-            names={"#stock": "stock", "#version": keys.VERSION},
-            values={
-                ":delta": delta,
-                ":one": 1,
-                ":now": now,
-                ":needed": max(0, -delta),
-                ":room": MAX_STOCK - max(0, delta),
-            },
-            condition="attribute_exists(PK) AND #stock >= :needed AND #stock <= :room",
-        )
+        """Add `delta` exactly once; `ConditionFailed(old)` if it would leave 0…MAX_STOCK.
+
+        A one-action transaction rather than an UpdateItem: an UpdateItem resent after its
+        answer was lost would add `delta` twice, while the transaction's token makes DynamoDB
+        answer the resend with the first outcome. A transaction returns no item, so the
+        product is read back (strongly consistent) for the answer.
+        """
+        key = keys.product(product_id)
+        adjust = {
+            "Update": {
+                "Key": key,
+                "UpdateExpression": (
+                    "SET #stock = #stock + :delta, #version = #version + :one, updatedAt = :now"
+                ),
+                # Invariant: stock never goes below zero (or past the ceiling), however many
+                # adjustments race.
+                "ConditionExpression": (
+                    "attribute_exists(PK) AND #stock >= :needed AND #stock <= :room"
+                ),
+                "ExpressionAttributeNames": {"#stock": "stock", "#version": keys.VERSION},
+                "ExpressionAttributeValues": {
+                    ":delta": delta,
+                    ":one": 1,
+                    ":now": now,
+                    ":needed": max(0, -delta),
+                    ":room": MAX_STOCK - max(0, delta),
+                },
+            }
+        }
+        self._write([adjust])
+        stored = self._get(key, consistent=True)
+        if stored is None:  # deleted in the instant since: as if it had been missing
+            raise ConditionFailed(None)
         return state_of(stored)
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
@@ -117,17 +132,12 @@ class ProductRepository(Repository):
         self._write([{"Delete": delete}, *top_counter_actions("product", product_id, None, False)])
 
     def _write(self, actions: list[dict[str, Any]]) -> None:
-        """One transaction; the product's own condition failing is a `ConditionFailed`.
+        """One transaction; the product's own condition failing is `ConditionFailed(old)`.
 
         A conflict with a concurrent write (a stock adjustment, a view) is tried again by the
         base: the conditions still guard the product's version.
         """
-        try:
-            self._transact_retrying(actions)
-        except TransactionCancelled as cancelled:
-            if cancelled.reasons[0] == "ConditionalCheckFailed":
-                raise ConditionFailed(cancelled.items[0]) from None
-            raise
+        self._write_transaction([action(raw) for raw in actions])
 
     def list_products(
         self,

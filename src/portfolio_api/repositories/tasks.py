@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portfolio_api.db import keys
-from portfolio_api.repositories.base import Item, Page, state_of, state_update
+from portfolio_api.repositories.base import Item, Page, action, state_of, state_update
 from portfolio_api.repositories.users import UserPartitionRepository
 
 ENTITY_TASK = "Task"
@@ -56,29 +56,35 @@ class TaskRepository(UserPartitionRepository):
         update, names, values = state_update(
             stored_task(sub, old), stored_task(sub, new), skip=_NOT_WRITTEN
         )
-        # Invariant: nothing changed since the read the new state was computed from.
-        stored = self._update(
-            keys.task(sub, str(old["id"])),
-            update=update,
-            names=names,
-            values={**values, ":read_version": old[keys.VERSION]},
-            condition="#version = :read_version",
-        )
-        return state_of(stored)
+        replace = {
+            "Update": {
+                "Key": keys.task(sub, str(old["id"])),
+                "UpdateExpression": update,
+                # Invariant: nothing changed since the read the new state was computed from.
+                "ConditionExpression": "#version = :read_version",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {**values, ":read_version": old[keys.VERSION]},
+            }
+        }
+        # A transaction even alone: its token makes a resend after a lost answer harmless
+        # (an UpdateItem resent would fail its own version condition).
+        self._write_transaction([action(replace)])
+        return {k: v for k, v in new.items() if v is not None}  # exactly what was written
 
     def delete(self, sub: str, task_id: str, expected_version: int | None) -> None:
         """Remove the task; `ConditionFailed(old)` tells a missing task from a stale version."""
         # Invariant: only an existing task goes, and only from the version the client saw.
-        condition = "attribute_exists(PK)"
-        if expected_version is None:
-            self._delete(keys.task(sub, task_id), condition=condition)
-            return
-        self._delete(
-            keys.task(sub, task_id),
-            condition=condition + " AND #version = :expected",
-            names={"#version": keys.VERSION},
-            values={":expected": expected_version},
-        )
+        delete: dict[str, Any] = {
+            "Key": keys.task(sub, task_id),
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+        if expected_version is not None:
+            delete["ConditionExpression"] += " AND #version = :expected"
+            delete["ExpressionAttributeNames"] = {"#version": keys.VERSION}
+            delete["ExpressionAttributeValues"] = {":expected": expected_version}
+        # A transaction even alone: a DeleteItem resent after its answer was lost would find
+        # nothing and answer 404 for a task it did delete.
+        self._write_transaction([action({"Delete": delete})])
 
     def list_tasks(
         self,

@@ -9,12 +9,16 @@ from portfolio_api.repositories.base import (
     ConditionFailed,
     Item,
     Repository,
-    TransactionCancelled,
+    action,
 )
 
 ENTITY_PROFILE = "UserProfile"
 ENTITY_CLOSED = "ClosedAccount"
 _PURGE_PAGE = 100
+
+
+def _account_closed(_marker: Item | None) -> Exception:
+    return AccountClosed()
 
 
 class UserPartitionRepository(Repository):
@@ -38,12 +42,7 @@ class UserPartitionRepository(Repository):
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        try:
-            self._transact_retrying([still_open, put])
-        except TransactionCancelled as cancelled:
-            if cancelled.reasons[0] == "ConditionalCheckFailed":
-                raise AccountClosed() from None
-            raise ConditionFailed(cancelled.items[1]) from None
+        self._write_transaction([action(still_open, _account_closed), action(put)])
 
 
 class UserRepository(UserPartitionRepository):
@@ -88,9 +87,24 @@ class UserRepository(UserPartitionRepository):
         if expected_version is not None:
             condition += " AND #version = :expected"
             values[":expected"] = expected_version
-        return self._update(
-            keys.user_profile(sub), update=update, values=values, names=names, condition=condition
-        )
+        key = keys.user_profile(sub)
+        # A transaction even alone: its token makes a resend after a lost answer harmless
+        # (an UpdateItem resent would add one to the version twice). It returns no item, so the
+        # profile is read back, strongly consistent.
+        update_action = {
+            "Update": {
+                "Key": key,
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+        self._write_transaction([action(update_action)])
+        stored = self._get(key, consistent=True)
+        if stored is None:  # deleted in the instant since
+            raise ConditionFailed(None)
+        return stored
 
     def close_account(self, sub: str, *, closed_at: str, expires_at: int) -> None:
         """Mark `sub` deleted before its data goes, so no write can slip in behind the purge."""

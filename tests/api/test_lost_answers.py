@@ -1,0 +1,157 @@
+"""A write whose answer is lost is applied exactly once and answered as a success.
+
+The fault is injected where it happens: botocore sends the write to the stand-in, which applies
+it, and then the answer never arrives (a read timeout). botocore sends the same request again,
+as it does against DynamoDB; the transaction's `ClientRequestToken` makes the stand-in, like
+DynamoDB, answer the resend with the first outcome instead of applying it twice.
+"""
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import ReadTimeoutError
+from fastapi.testclient import TestClient
+
+from portfolio_api.content.collections import BLOG_POSTS
+from portfolio_api.core.settings import Settings
+from portfolio_api.db.client import dynamodb_client
+from tests.conftest import SignedInUser
+from tests.factories import content_payload
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"}
+
+
+@dataclass
+class LostAnswers:
+    """Loses the answer of the next `armed` writes, after the stand-in has applied them."""
+
+    armed: int = 0
+    lost: int = 0
+    tokens: list[str] = field(default_factory=list)
+
+    def __call__(self, request: AWSPreparedRequest, **_: Any) -> None:
+        body = request.body if isinstance(request.body, bytes) else b""
+        self.tokens.append(json.loads(body or b"{}").get("ClientRequestToken", ""))
+        if self.armed <= 0:
+            return  # botocore sends it itself
+        self.armed -= 1
+        delivered = urllib.request.Request(
+            request.url, data=body, headers=dict(request.headers), method=request.method
+        )
+        with urllib.request.urlopen(delivered, timeout=5) as answer:
+            answer.read()  # applied; the answer is dropped on the way back
+        self.lost += 1
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+
+@pytest.fixture
+def lost_answers(settings: Settings) -> Iterator[LostAnswers]:
+    """Arm it just before the request under test: `lost_answers.armed = 1`."""
+    fault = LostAnswers()
+    events = dynamodb_client(settings.region).meta.events
+    event = "before-send.dynamodb.TransactWriteItems"
+    events.register_first(event, fault, unique_id="test-lost-answers")
+    yield fault
+    events.unregister(event, unique_id="test-lost-answers")
+
+
+def assert_resent_once(fault: LostAnswers) -> None:
+    """The answer was lost once and the resend carried the first attempt's token."""
+    assert fault.lost == 1
+    assert len(fault.tokens) == 2 and fault.tokens[0] == fault.tokens[1] != ""
+
+
+def test_creating_a_post(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    lost_answers.armed = 1
+    body = content_payload(BLOG_POSTS, status="published", category="Lost")
+    response = client.post(BLOG_POSTS.path, json=body, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    assert_resent_once(lost_answers)
+    listed = client.get(BLOG_POSTS.path).json()["items"]
+    assert [item["id"] for item in listed] == [response.json()["id"]]
+    assert client.get("/v1/blog/categories").json()["items"] == [{"name": "Lost", "count": 1}]
+
+
+def test_creating_a_product(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    lost_answers.armed = 1
+    body = {"id": "LOST1", "name": "Mug", "category": "Merch", "price": 19.99, "stock": 10}
+    response = client.post("/v1/products", json=body, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    assert_resent_once(lost_answers)
+    assert [p["id"] for p in client.get("/v1/products").json()["items"]] == ["LOST1"]
+
+
+def test_patch_with_if_match(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    created = client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS), headers=owner.headers
+    ).json()
+    lost_answers.tokens.clear()
+    lost_answers.armed = 1
+    response = client.patch(
+        f"{BLOG_POSTS.path}/{created['id']}",
+        json={"summary": "Once"},
+        headers={**owner.headers, "If-Match": f'"{created["version"]}"'},
+    )
+    assert response.status_code == 200, response.text
+    assert_resent_once(lost_answers)
+    stored = client.get(f"{BLOG_POSTS.path}/{created['id']}", headers=owner.headers).json()
+    assert (stored["summary"], stored["version"]) == ("Once", created["version"] + 1)
+
+
+def test_a_stock_delta(client: TestClient, owner: SignedInUser, lost_answers: LostAnswers) -> None:
+    body = {"id": "LOST2", "name": "Mug", "category": "Merch", "price": 5, "stock": 10}
+    assert client.post("/v1/products", json=body, headers=owner.headers).status_code == 201
+    lost_answers.tokens.clear()
+    lost_answers.armed = 1
+    response = client.post("/v1/products/LOST2/stock", json={"delta": -3}, headers=owner.headers)
+    assert response.status_code == 200, response.text
+    assert_resent_once(lost_answers)
+    assert response.json()["stock"] == 7  # not 4: applied once
+    assert client.get("/v1/products/LOST2").json()["stock"] == 7
+
+
+def test_counting_a_view(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    post = client.post(
+        BLOG_POSTS.path,
+        json=content_payload(BLOG_POSTS, status="published"),
+        headers=owner.headers,
+    ).json()
+    client.post("/v1/visitors/track", json={"path": "/warm"}, headers=BROWSER)  # the day's salt
+    lost_answers.tokens.clear()
+    lost_answers.armed = 1
+    counted = client.post(
+        "/v1/analytics/views",
+        json={"contentType": "blog", "contentId": post["id"]},
+        headers=BROWSER,
+    )
+    assert counted.json() == {"counted": True}
+    assert_resent_once(lost_answers)
+    assert client.get(f"/v1/analytics/views/blog/{post['id']}").json()["views"] == 1
+    assert client.get("/v1/analytics/views/total").json()["total"] == 1
+
+
+def test_counting_a_visit(client: TestClient, lost_answers: LostAnswers) -> None:
+    client.post("/v1/visitors/track", json={"path": "/warm"}, headers=BROWSER)  # the day's salt
+    before = client.get("/v1/visitors/count").json()
+    lost_answers.tokens.clear()
+    lost_answers.armed = 1
+    other = {"User-Agent": BROWSER["User-Agent"] + " other"}
+    assert client.post("/v1/visitors/track", json={"path": "/"}, headers=other).json() == {
+        "counted": True
+    }
+    assert_resent_once(lost_answers)
+    after = client.get("/v1/visitors/count").json()
+    assert after["total"] == before["total"] + 1
