@@ -144,7 +144,9 @@ def test_an_abandoned_attempt_frees_the_key_after_its_lock(
     )
     now = int(clock[0].timestamp())
     digest, body_hash = service._digest("s\x00k"), service._digest("{}")
-    held = repository.claim(digest, body_hash, now=now, expires_at=now + 100, locked_until=now + 60)
+    held = repository.claim(
+        digest, body_hash, attempt="died", now=now, expires_at=now + 100, locked_until=now + 60
+    )
     assert held is None  # an attempt claimed the key, then died without finishing
     produce, runs = counting({})
     with pytest.raises(Conflict):

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from portfolio_api.content.collections import BLOG_POSTS
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import dynamodb_client
+from portfolio_api.repositories.idempotency import IdempotencyRepository
 from tests.conftest import SignedInUser
 from tests.factories import content_payload
 
@@ -31,13 +32,15 @@ class LostAnswers:
     """Loses the answer of the next `armed` writes, after the stand-in has applied them."""
 
     armed: int = 0
+    passed_first: int = 0  # writes to let through before losing answers
     lost: int = 0
     tokens: list[str] = field(default_factory=list)
 
     def __call__(self, request: AWSPreparedRequest, **_: Any) -> None:
         body = request.body if isinstance(request.body, bytes) else b""
         self.tokens.append(json.loads(body or b"{}").get("ClientRequestToken", ""))
-        if self.armed <= 0:
+        if self.armed <= 0 or self.passed_first > 0:
+            self.passed_first -= 1
             return  # botocore sends it itself
         self.armed -= 1
         delivered = urllib.request.Request(
@@ -155,3 +158,67 @@ def test_counting_a_visit(client: TestClient, lost_answers: LostAnswers) -> None
     assert_resent_once(lost_answers)
     after = client.get("/v1/visitors/count").json()
     assert after["total"] == before["total"] + 1
+
+
+def test_a_create_never_answered_keeps_its_key_held_and_exists_once(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    """Every answer of the create lost: a 503 that says it may have been applied; the key, whose
+    claim went through, stays held."""
+    lost_answers.armed, lost_answers.passed_first = 100, 1
+    headers = {**owner.headers, "Idempotency-Key": "never-answered"}
+    body = content_payload(BLOG_POSTS, status="published")
+    response = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert response.status_code == 503, response.text
+    assert "may have been applied" in response.json()["detail"]
+    assert int(response.headers["Retry-After"]) >= 1
+    _claim, *create = lost_answers.tokens
+    assert len(create) > 2 and len(set(create)) == 1  # resent, only ever under its first token
+    lost_answers.armed = 0
+    assert len(client.get(BLOG_POSTS.path).json()["items"]) == 1  # it did land, once
+    again = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert again.status_code == 409  # held: a retry never makes a second post
+    assert len(client.get(BLOG_POSTS.path).json()["items"]) == 1
+
+
+def test_a_stock_delta_never_answered_is_applied_once(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    body = {"id": "LOST3", "name": "Mug", "category": "Merch", "price": 5, "stock": 10}
+    assert client.post("/v1/products", json=body, headers=owner.headers).status_code == 201
+    lost_answers.armed = 100
+    response = client.post("/v1/products/LOST3/stock", json={"delta": -3}, headers=owner.headers)
+    assert response.status_code == 503 and "may have been applied" in response.json()["detail"]
+    lost_answers.armed = 0
+    assert client.get("/v1/products/LOST3").json()["stock"] == 7
+
+
+def test_a_repeat_view_of_a_withdrawn_post_is_a_404(
+    client: TestClient, owner: SignedInUser
+) -> None:
+    """Both conditions fail (counted today, and no longer published): the 404 wins."""
+    post = client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
+    ).json()
+    body = {"contentType": "blog", "contentId": post["id"]}
+    assert client.post("/v1/analytics/views", json=body, headers=BROWSER).json() == {
+        "counted": True
+    }
+    client.post(f"{BLOG_POSTS.path}/{post['id']}/unpublish", headers=owner.headers)
+    repeat = client.post("/v1/analytics/views", json=body, headers=BROWSER)
+    assert repeat.status_code == 404, repeat.text
+
+
+def test_releasing_a_key_never_removes_a_later_claim(settings: Settings) -> None:
+    """A release resent after a later request claimed the key leaves that claim alone."""
+    repository = IdempotencyRepository(
+        dynamodb_client(settings.region), settings.dynamodb_table_name
+    )
+    now = 1_800_000_000
+    claim = {"now": now, "expires_at": now + 100, "locked_until": now + 60}
+    assert repository.claim("d1", "h", attempt="first", **claim) is None
+    repository.release("d1", "first")
+    assert repository.claim("d1", "h", attempt="second", **claim) is None
+    repository.release("d1", "first")  # the first release, resent late
+    held = repository.claim("d1", "h", attempt="third", **claim)
+    assert held is not None and held["attempt"] == "second"

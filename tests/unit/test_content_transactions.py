@@ -5,10 +5,11 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from portfolio_api.content.collections import PROJECTS
-from portfolio_api.core.errors import ServiceUnavailable, ValidationFailed
+from portfolio_api.core.deadline import time_budget
+from portfolio_api.core.errors import OutcomeUnknown, ServiceUnavailable, ValidationFailed
 from portfolio_api.repositories.base import (
     TRANSACTION_ATTEMPTS,
     Action,
@@ -164,3 +165,41 @@ def test_the_largest_change_fits_one_transaction() -> None:
     ]
     assert 90 <= len(written) <= 100, len(written)  # DynamoDB's limit of one transaction
     assert len(set(written)) == len(written)  # and no item twice in it
+
+
+class SilentClient:
+    """Applies nothing it can report: every attempt times out after it was sent."""
+
+    def __init__(self, answer_after: int | None = None) -> None:
+        self.tokens: list[str] = []
+        self.answer_after = answer_after
+
+    def transact_write_items(self, **arguments: Any) -> dict[str, Any]:
+        self.tokens.append(arguments["ClientRequestToken"])
+        if self.answer_after is not None and len(self.tokens) > self.answer_after:
+            return {}
+        raise ReadTimeoutError(endpoint_url="https://dynamodb.example")
+
+
+def test_an_unanswered_transaction_is_resent_under_its_token_then_outcome_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("portfolio_api.repositories.base.time.sleep", lambda _s: None)
+    client = SilentClient()
+    with pytest.raises(OutcomeUnknown):
+        Repository(client, "table")._write_transaction(named_actions())  # type: ignore[arg-type]
+    assert len(client.tokens) == TRANSACTION_ATTEMPTS and len(set(client.tokens)) == 1
+    answered = SilentClient(answer_after=2)
+    Repository(answered, "table")._write_transaction(named_actions())  # type: ignore[arg-type]
+    assert len(answered.tokens) == 3 and len(set(answered.tokens)) == 1
+
+
+def test_no_pause_or_attempt_runs_past_the_request_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("portfolio_api.repositories.base.time.sleep", slept.append)
+    client = CancellingClient(*[["TransactionConflict", "None", "None"]] * 50)
+    with time_budget(2.9), pytest.raises(ServiceUnavailable):  # no room for a second attempt
+        Repository(client, "table")._write_transaction(named_actions())  # type: ignore[arg-type]
+    assert len(client.tokens) == 1 and slept == []

@@ -3,8 +3,9 @@
 The edge middleware opens a budget per request; the AWS clients refuse to start an attempt
 that might not end inside it (`db/client.py`). A write of several calls (a read, then a
 transaction, again after a lost race) thus stops with a 503 when the time is spent, instead of
-running on towards the function's 28 s timeout. Outside a request (the operator's commands, the
-SnapStart priming around the handler) there is no budget: only each call's own limits apply.
+running on towards the function's 28 s timeout. Outside a request (the operator's commands)
+there is no budget: only each call's own limits apply. SnapStart's priming sends its requests
+through the app, so each has its budget, as any request.
 
 Each attempt may take 3 s (1 s to connect, 2 s to read; why those, see `db/client.py`). 8 s of
 calls leave 2 s of the promised 10 s for a cold start's init, API Gateway and the answer.

@@ -12,6 +12,7 @@ a 503 and `Retry-After`.
 """
 
 import os
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -103,19 +104,36 @@ class DeadlineExceeded(BotoCoreError):
     )
 
 
+_attempts_sent: ContextVar[int] = ContextVar("aws_attempts_sent", default=0)
+
+
+def attempts_sent() -> int:
+    """How many attempts the current (or last) call of this context sent over the network.
+
+    A write that failed without an answer after sending one may have been applied: the
+    repositories then never send it again under a new idempotency token.
+    """
+    return _attempts_sent.get()
+
+
 def _refuse_attempts_past_the_deadline(client: BaseClient) -> None:
     """Check the budget before each attempt (`before-send`: retries are attempts too).
 
     An attempt is started only while its worst case still fits, so the calls of a request,
     however many a write loops through, end inside its budget. botocore does not retry this
-    error: the call fails at once, without touching the network.
+    error: the call fails at once, without touching the network. Attempts sent are counted.
     """
+
+    def start_call(**_: Any) -> None:
+        _attempts_sent.set(0)
 
     def refuse_late_attempt(**_: Any) -> None:
         left = seconds_left()
         if left is not None and left < ATTEMPT_WORST_CASE_SECONDS:
             raise DeadlineExceeded(seconds_left=left, worst=ATTEMPT_WORST_CASE_SECONDS)
+        _attempts_sent.set(_attempts_sent.get() + 1)
 
+    client.meta.events.register("before-call", start_call, unique_id="attempts-sent")
     client.meta.events.register("before-send", refuse_late_attempt, unique_id="time-budget")
 
 

@@ -24,7 +24,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 |                       | the other values a filter on `facetKeys`, until the page is full  |
 | old layout, rewritten | Query   | GSI2  | GSI2PK=CONTENT#<c>, then per item     | reindex     |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
-| idempotency record    | PutItem | table | PK=IDEMPOTENCY#<digest>, conditional  | POST create |
+| idempotency record    | TransactWriteItems: one conditional Put; PK=IDEMPOTENCY#<digest> | POST |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
 | tasks by status       | Query   | GSI1  | GSI1PK=USER#<sub>#TASKS#status#<s>    | ?status=    |
 | tasks by priority     | Query   | GSI2  | GSI2PK=USER#<sub>#TASKS#priority#<p>  | ?priority=  |
@@ -36,6 +36,7 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | all products (owner)  | Query   | GSI2  | GSI2PK=PRODUCTS#all                   | ?include…   |
 | all, by category      | Query   | GSI4  | GSI4PK=PRODUCTS#all#category#<c>      | ?include…   |
 | a product             | GetItem | table | PK=PRODUCT#<id>, SK=PRODUCT           | /products/x |
+| adjust stock          | TransactWriteItems: one Update, then GetItem (consistent) | /stock  |
 | the day's salt        | PutItem | table | PK=SALT#<day>, not_exists, ALL_OLD    | 1st count   |
 | count a visit / view  | TransactWriteItems: marker (not_exists) + ADDs  | POST track, views |
 | visitors, views total | BatchGetItem of STATS#… counters                | /count, /total    |

@@ -156,8 +156,10 @@ class AnalyticsRepository(Repository):
             }
         }
         actions = [
-            action(_marker(marker, expires_at), _already_counted),
+            # First: when the item cannot be counted (a draft, gone) and the visitor was
+            # counted today as well, the 404 wins over `counted: false`.
             action(item_update, _not_countable),
+            action(_marker(marker, expires_at), _already_counted),
             *(action(_add_views(key)) for key in target.extra_keys),
             *(action(_add(key)) for key in counters),
             *(action(_add(key, attribute=keys.TOP.sk)) for key in top_counters),

@@ -28,9 +28,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 
-from portfolio_api.core.errors import InternalError, ServiceUnavailable, ValidationFailed
+from portfolio_api.core.deadline import seconds_left
+from portfolio_api.core.errors import (
+    InternalError,
+    OutcomeUnknown,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from portfolio_api.db.client import ATTEMPT_WORST_CASE_SECONDS, DeadlineExceeded, attempts_sent
 from portfolio_api.db.codec import from_attribute, to_attribute
 from portfolio_api.db.keys import ALL_INDEXES, ENTITY, PK, SK, Index, Key
 
@@ -79,6 +92,14 @@ class TransactionCancelled(Exception):
 
 class TransactionInProgress(Exception):
     """A resend found its first attempt still running; the same token answers it later."""
+
+
+class AnswerLost(Exception):
+    """A transaction was sent, and its answer never came (botocore's own resends included)."""
+
+
+_SENT_UNANSWERED = (ReadTimeoutError, ConnectionClosedError)
+"""Transport errors after the request left: the write may have been applied."""
 
 
 type Failure = Callable[[Item | None], Exception]
@@ -338,7 +359,11 @@ class Repository:
         }
         try:
             self._client.transact_write_items(**arguments)
+        except _SENT_UNANSWERED:
+            raise AnswerLost() from None
         except (ClientError, BotoCoreError) as exc:
+            if not isinstance(exc, ClientError) and attempts_sent() > 0:
+                raise AnswerLost() from None  # e.g. botocore's resend refused past the budget
             self._raise_mapped(exc)
 
     def _write_transaction(self, actions: Sequence[Action]) -> None:
@@ -353,26 +378,51 @@ class Repository:
         - A cancellation for a collision with another transaction or throttling wrote
           nothing: it is tried again, under a new token, with jittered back-off, then
           answered 503. A request DynamoDB rejects (too large) is a 400.
+        - An attempt whose answer never came, even after botocore's resends, may have been
+          applied: it is sent again under the same token while the request's time budget
+          allows; if it still goes unanswered the request ends with `OutcomeUnknown` (a 503
+          that keeps an idempotency key held), never with a new token.
         """
-        token = uuid.uuid4().hex
+        token, unanswered = uuid.uuid4().hex, False
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
                 self._transact(actions, client_token=token)
                 return
-            except TransactionInProgress:
-                pass  # the same token again: the first attempt's outcome will be answered
+            except (AnswerLost, TransactionInProgress):
+                unanswered = True  # the same token again: it is answered with the first outcome
             except TransactionCancelled as cancelled:
                 for action, reason, item in zip(
-                    actions, cancelled.reasons, cancelled.items, strict=False
+                    actions, cancelled.reasons, cancelled.items, strict=True
                 ):
                     if reason == "ConditionalCheckFailed":
                         raise action.failure(item) from None
                 if set(cancelled.reasons) & _REJECTED_REASONS:
                     raise ValidationFailed("The request could not be stored as given.") from None
-                token = uuid.uuid4().hex  # nothing was written: a new attempt
-            time.sleep(random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2**attempt))
+                # Cancelled under this token, so nothing of it was ever applied: a new attempt.
+                token, unanswered = uuid.uuid4().hex, False
+            except ServiceUnavailable:
+                if unanswered:
+                    raise OutcomeUnknown() from None
+                raise
+            if not self._pause_before_attempt(attempt + 1):
+                break
+        if unanswered:
+            raise OutcomeUnknown()
         logger.warning("dynamodb transaction kept colliding")
         raise ServiceUnavailable("The service is busy; try again shortly.", 1)
+
+    @staticmethod
+    def _pause_before_attempt(attempt: int) -> bool:
+        """Back off before attempt number `attempt` (from 0); False when none is left, or when
+        the pause and the attempt would not end inside the request's time budget."""
+        if attempt >= TRANSACTION_ATTEMPTS:
+            return False
+        pause = random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2 ** (attempt - 1))
+        left = seconds_left()
+        if left is not None and left - pause < ATTEMPT_WORST_CASE_SECONDS:
+            return False
+        time.sleep(pause)
+        return True
 
     def _wire_action(self, action: Action) -> dict[str, Any]:
         wire: dict[str, Any] = {"TableName": self._table}
@@ -391,6 +441,9 @@ class Repository:
         """The one mapper from botocore's errors to domain errors."""
         if isinstance(exc, ParamValidationError):
             raise ValidationFailed("The request could not be stored as given.") from exc
+        if isinstance(exc, DeadlineExceeded):
+            logger.warning("request time budget spent before a dynamodb call")
+            raise ServiceUnavailable("The database is slow to answer; try again shortly.") from exc
         if not isinstance(exc, ClientError):
             logger.error("dynamodb unreachable", extra={"error": type(exc).__name__})
             raise ServiceUnavailable("The database is unreachable; try again shortly.") from exc

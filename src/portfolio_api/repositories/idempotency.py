@@ -1,5 +1,6 @@
 """Idempotency records: the first response to a keyed create, kept 24 hours through TTL."""
 
+import contextlib
 from typing import Any
 
 from portfolio_api.db import keys
@@ -14,7 +15,14 @@ class IdempotencyRepository(Repository):
     """Claims, completes and releases records keyed by a digest of caller, route and key."""
 
     def claim(
-        self, digest: str, request_hash: str, *, now: int, expires_at: int, locked_until: int
+        self,
+        digest: str,
+        request_hash: str,
+        *,
+        attempt: str,
+        now: int,
+        expires_at: int,
+        locked_until: int,
     ) -> Item | None:
         """Claim the key for this request; None when claimed, else the record that holds it."""
         record = {
@@ -22,6 +30,7 @@ class IdempotencyRepository(Repository):
             keys.ENTITY: ENTITY_IDEMPOTENCY,
             "status": IN_PROGRESS,
             "requestHash": request_hash,
+            "attempt": attempt,
             keys.TTL_ATTRIBUTE: expires_at,
             "lockedUntil": locked_until,
         }
@@ -63,6 +72,16 @@ class IdempotencyRepository(Repository):
             values={":until": until},
         )
 
-    def release(self, digest: str) -> None:
-        """Forget an attempt that failed, so a retry runs again."""
-        self._delete(keys.idempotency_record(digest))
+    def release(self, digest: str, attempt: str) -> None:
+        """Forget an attempt that failed, so a retry runs again.
+
+        Only while the record is still this attempt's: a delete resent after its answer was
+        lost must not remove a claim another request made meanwhile.
+        """
+        # A failed condition: already gone, or claimed anew by a later request.
+        with contextlib.suppress(ConditionFailed):
+            self._delete(
+                keys.idempotency_record(digest),
+                condition="attempt = :attempt",
+                values={":attempt": attempt},
+            )

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from portfolio_api.core.errors import OutcomeUnknown, ServiceUnavailable
 from portfolio_api.db import keys
 from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
@@ -111,7 +112,10 @@ class ProductRepository(Repository):
             }
         }
         self._write([adjust])
-        stored = self._get(key, consistent=True)
+        try:
+            stored = self._get(key, consistent=True)
+        except ServiceUnavailable:
+            raise OutcomeUnknown() from None  # applied, but not to be sent again blindly
         if stored is None:  # deleted in the instant since: as if it had been missing
             raise ConditionFailed(None)
         return state_of(stored)

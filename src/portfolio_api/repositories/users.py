@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from portfolio_api.core.errors import AccountClosed
+from portfolio_api.core.errors import AccountClosed, OutcomeUnknown, ServiceUnavailable
 from portfolio_api.db import keys
 from portfolio_api.repositories.base import (
     ConditionFailed,
@@ -101,7 +101,10 @@ class UserRepository(UserPartitionRepository):
             }
         }
         self._write_transaction([action(update_action)])
-        stored = self._get(key, consistent=True)
+        try:
+            stored = self._get(key, consistent=True)
+        except ServiceUnavailable:
+            raise OutcomeUnknown() from None  # applied, but not to be sent again blindly
         if stored is None:  # deleted in the instant since
             raise ConditionFailed(None)
         return stored

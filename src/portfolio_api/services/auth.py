@@ -20,6 +20,7 @@ from portfolio_api.core.errors import (
     InvalidCode,
     InvalidCredentials,
     InvalidPassword,
+    OutcomeUnknown,
     RateLimited,
     ServiceUnavailable,
     SignupDisabled,
@@ -103,6 +104,8 @@ class AuthService:
                 sub,
                 {"email": request.email, "name": request.name, "createdAt": now, "updatedAt": now},
             )
+        except OutcomeUnknown:
+            raise  # the profile may exist: keep the user (a missing profile is made on sight)
         except Exception:
             self._roll_back_sign_up(sub)
             raise

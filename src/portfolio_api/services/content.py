@@ -149,7 +149,7 @@ class ContentService:
                         spec, None, {**state, "slug": slug}, take_redirects=bool(explicit_slug)
                     )
                 except StaleWrite:
-                    continue  # a concurrent transaction touched a shared counter: try again
+                    continue  # the new id was taken (never, for a fresh ULID): try again
                 except SlugTaken:
                     break
                 return self.view(spec, {**state, "slug": slug})

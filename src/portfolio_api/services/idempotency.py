@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from portfolio_api.core.clock import Clock
-from portfolio_api.core.errors import ApiError, Conflict
+from portfolio_api.core.errors import ApiError, Conflict, OutcomeUnknown
 from portfolio_api.core.exact_json import dumps_exact
 from portfolio_api.repositories.idempotency import COMPLETED, IdempotencyRepository
 
@@ -55,9 +56,11 @@ class IdempotencyService:
         digest = self._digest(f"{scope}\x00{key}")
         request_hash = self._digest(dumps_exact(body, sort_keys=True))
         now = int(self._clock().timestamp())
+        attempt = uuid.uuid4().hex  # this run's mark on the record: only it may release it
         held = self._repository.claim(
             digest,
             request_hash,
+            attempt=attempt,
             now=now,
             expires_at=now + RETENTION_SECONDS,
             locked_until=now + LOCK_SECONDS,
@@ -66,8 +69,13 @@ class IdempotencyService:
             return self._replay(held, request_hash)
         try:
             response = produce()
+        except OutcomeUnknown:
+            # The create may have landed: keep the key held for the whole retention, so a
+            # retry is a 409, never a second resource.
+            self._hold_for_retention(digest, now)
+            raise
         except BaseException:
-            self._repository.release(digest)
+            self._repository.release(digest, attempt)
             raise
         try:
             self._repository.complete(digest, _packed(response))
@@ -75,8 +83,14 @@ class IdempotencyService:
             # The resource exists but its answer could not be stored: keep the key held for the
             # whole retention, so a retry is a 409, never a second resource.
             logger.error("idempotency record not completed", extra={"digest": digest[:12]})
-            self._repository.hold(digest, until=now + RETENTION_SECONDS)
+            self._hold_for_retention(digest, now)
         return response
+
+    def _hold_for_retention(self, digest: str, now: int) -> None:
+        try:
+            self._repository.hold(digest, until=now + RETENTION_SECONDS)
+        except ApiError:  # the lock still lapses only after LOCK_SECONDS
+            logger.error("idempotency record not held", extra={"digest": digest[:12]})
 
     def _replay(self, held: dict[str, Any], request_hash: str) -> StoredResponse:
         if held.get("requestHash") != request_hash:

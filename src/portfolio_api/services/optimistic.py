@@ -3,8 +3,8 @@
 Every versioned resource (content, tasks, products) changes this way. A client's `If-Match`
 must equal the version read. A write that loses a race is computed again from a fresh read, a
 few times at most; that read decides whether the client's `If-Match` still holds (412 when the
-version moved on). A race that leaves the version alone (a view counted meanwhile, a collision
-on a shared counter) is retried for that client too, never answered 412.
+version moved on). A view counted meanwhile is no race at all (writes leave `views` alone), and
+collisions on shared counters are retried inside the transaction (repositories/base.py).
 """
 
 from collections.abc import Callable, Collection
