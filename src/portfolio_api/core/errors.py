@@ -93,15 +93,14 @@ class ServiceUnavailable(ApiError):
 class OutcomeUnknown(ServiceUnavailable):
     """A write was sent and never answered, even when sent again: it may have been applied.
 
-    Still a 503 to the client, but an idempotency key stays held and a sign-up is not rolled
-    back: undoing or repeating a write that may have landed is how it would land twice.
+    Still a 503 to the client, but an idempotency key stays held: repeating a write that may
+    have landed is how it would land twice.
     """
 
     def __init__(self) -> None:
         super().__init__(
             "The change was sent but not confirmed, and may have been applied: read the "
             "resource before sending it again (or resend it with the same Idempotency-Key).",
-            2,
         )
 
 

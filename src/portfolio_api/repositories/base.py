@@ -65,6 +65,7 @@ _THROTTLING = frozenset(
 _WRITE_CONFLICT = "TransactionConflictException"
 WRITE_CONFLICT_ATTEMPTS = 4
 TRANSACTION_ATTEMPTS = 8  # hot counters (today's visitors) see many colliding transactions
+_RESERVED_ATTEMPTS = 2  # the next attempt, and one call after the write
 _REJECTED_REASONS = frozenset({"ValidationError", "ItemCollectionSizeLimitExceeded"})
 _CONFLICT_BACKOFF_SECONDS = 0.02  # a transaction holds its items for tens of milliseconds
 
@@ -414,12 +415,13 @@ class Repository:
     @staticmethod
     def _pause_before_attempt(attempt: int) -> bool:
         """Back off before attempt number `attempt` (from 0); False when none is left, or when
-        the pause and the attempt would not end inside the request's time budget."""
+        the pause and the attempt would not leave one more call's worth of the request's time
+        budget for what follows a write (a read-back, a sign-up's rollback)."""
         if attempt >= TRANSACTION_ATTEMPTS:
             return False
         pause = random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2 ** (attempt - 1))
         left = seconds_left()
-        if left is not None and left - pause < ATTEMPT_WORST_CASE_SECONDS:
+        if left is not None and left - pause < _RESERVED_ATTEMPTS * ATTEMPT_WORST_CASE_SECONDS:
             return False
         time.sleep(pause)
         return True

@@ -20,7 +20,6 @@ from portfolio_api.core.errors import (
     InvalidCode,
     InvalidCredentials,
     InvalidPassword,
-    OutcomeUnknown,
     RateLimited,
     ServiceUnavailable,
     SignupDisabled,
@@ -104,9 +103,9 @@ class AuthService:
                 sub,
                 {"email": request.email, "name": request.name, "createdAt": now, "updatedAt": now},
             )
-        except OutcomeUnknown:
-            raise  # the profile may exist: keep the user (a missing profile is made on sight)
         except Exception:
+            # Also when the profile's outcome is unknown: a profile that did land stays under a
+            # sub no one can sign in as, while a kept user would hold the e-mail hostage.
             self._roll_back_sign_up(sub)
             raise
         return RegisteredUser(
