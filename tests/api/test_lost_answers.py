@@ -222,3 +222,56 @@ def test_releasing_a_key_never_removes_a_later_claim(settings: Settings) -> None
     repository.release("d1", "first")  # the first release, resent late
     held = repository.claim("d1", "h", attempt="third", **claim)
     assert held is not None and held["attempt"] == "second"
+
+
+def test_a_task_edit_and_delete(
+    client: TestClient, member: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    task = client.post("/v1/tasks", json={"title": "t"}, headers=member.headers).json()
+    url = f"/v1/tasks/{task['id']}"
+    lost_answers.tokens.clear()
+    lost_answers.armed = 1
+    edited = client.patch(
+        url,
+        json={"status": "completed"},
+        headers={**member.headers, "If-Match": f'"{task["version"]}"'},
+    )
+    assert edited.status_code == 200, edited.text
+    assert_resent_once(lost_answers)
+    assert client.get(url, headers=member.headers).json()["version"] == task["version"] + 1
+    lost_answers.tokens.clear()
+    lost_answers.lost = 0
+    lost_answers.armed = 1
+    assert client.delete(url, headers=member.headers).status_code == 204  # not a 404
+    assert_resent_once(lost_answers)
+    assert client.get(url, headers=member.headers).status_code == 404
+
+
+def test_a_profile_update(
+    client: TestClient, member: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    me = client.get("/v1/users/me", headers=member.headers).json()
+    lost_answers.tokens.clear()
+    lost_answers.armed = 1
+    response = client.patch(
+        "/v1/users/me",
+        json={"bio": "Once"},
+        headers={**member.headers, "If-Match": f'"{me["version"]}"'},
+    )
+    assert response.status_code == 200, response.text
+    assert_resent_once(lost_answers)
+    assert (response.json()["bio"], response.json()["version"]) == ("Once", me["version"] + 1)
+
+
+def test_a_keyed_create_whose_claim_answer_is_lost(
+    client: TestClient, owner: SignedInUser, lost_answers: LostAnswers
+) -> None:
+    lost_answers.armed = 1  # the first transaction is the Idempotency-Key's claim
+    headers = {**owner.headers, "Idempotency-Key": "claim-lost"}
+    body = content_payload(BLOG_POSTS, status="published")
+    created = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert created.status_code == 201, created.text  # not "still being processed"
+    assert lost_answers.lost == 1 and lost_answers.tokens[0] == lost_answers.tokens[1]
+    replay = client.post(BLOG_POSTS.path, json=body, headers=headers)
+    assert replay.status_code == 201 and replay.json()["id"] == created.json()["id"]
+    assert len(client.get(BLOG_POSTS.path).json()["items"]) == 1
