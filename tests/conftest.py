@@ -47,6 +47,8 @@ from tests.harness import AppProcesses, serving_processes  # noqa: E402
 REGION = "us-east-1"
 PASSWORD = "Correct-Horse-9!"
 ORIGIN = "https://portfolio.example"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"
+"""A visitor's user agent: not on the bot list, so tracking counts it."""
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,10 @@ from fastapi.testclient import TestClient
 from portfolio_api.container import Container
 from portfolio_api.core.settings import Settings
 from portfolio_api.main import create_app
-from tests.conftest import SignedInUser, make_settings
+from tests.conftest import BROWSER, SignedInUser, make_settings
 from tests.factories import content_payload
 from tests.harness import AppProcesses, race
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 

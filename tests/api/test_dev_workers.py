@@ -17,10 +17,10 @@ import pytest
 
 from portfolio_api.cli import main
 from portfolio_api.core.settings import Settings
+from tests.conftest import BROWSER
 from tests.harness import serving_processes
 
 HEALTH_WITHIN_SECONDS = 1.0
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"
 DEV_START_TIMEOUT_SECONDS = 60.0
 
 

@@ -21,10 +21,10 @@ from portfolio_api.content.collections import BLOG_POSTS
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import dynamodb_client
 from portfolio_api.repositories.idempotency import IdempotencyRepository
-from tests.conftest import SignedInUser
+from tests.conftest import BROWSER, SignedInUser
 from tests.factories import content_payload
 
-BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"}
+BROWSER_HEADERS = {"User-Agent": BROWSER}
 
 
 @dataclass
@@ -132,13 +132,15 @@ def test_counting_a_view(
         json=content_payload(BLOG_POSTS, status="published"),
         headers=owner.headers,
     ).json()
-    client.post("/v1/visitors/track", json={"path": "/warm"}, headers=BROWSER)  # the day's salt
+    client.post(
+        "/v1/visitors/track", json={"path": "/warm"}, headers=BROWSER_HEADERS
+    )  # the day's salt
     lost_answers.tokens.clear()
     lost_answers.armed = 1
     counted = client.post(
         "/v1/analytics/views",
         json={"contentType": "blog", "contentId": post["id"]},
-        headers=BROWSER,
+        headers=BROWSER_HEADERS,
     )
     assert counted.json() == {"counted": True}
     assert_resent_once(lost_answers)
@@ -147,11 +149,13 @@ def test_counting_a_view(
 
 
 def test_counting_a_visit(client: TestClient, lost_answers: LostAnswers) -> None:
-    client.post("/v1/visitors/track", json={"path": "/warm"}, headers=BROWSER)  # the day's salt
+    client.post(
+        "/v1/visitors/track", json={"path": "/warm"}, headers=BROWSER_HEADERS
+    )  # the day's salt
     before = client.get("/v1/visitors/count").json()
     lost_answers.tokens.clear()
     lost_answers.armed = 1
-    other = {"User-Agent": BROWSER["User-Agent"] + " other"}
+    other = {"User-Agent": BROWSER + " other"}
     assert client.post("/v1/visitors/track", json={"path": "/"}, headers=other).json() == {
         "counted": True
     }
@@ -201,11 +205,11 @@ def test_a_repeat_view_of_a_withdrawn_post_is_a_404(
         BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
     ).json()
     body = {"contentType": "blog", "contentId": post["id"]}
-    assert client.post("/v1/analytics/views", json=body, headers=BROWSER).json() == {
+    assert client.post("/v1/analytics/views", json=body, headers=BROWSER_HEADERS).json() == {
         "counted": True
     }
     client.post(f"{BLOG_POSTS.path}/{post['id']}/unpublish", headers=owner.headers)
-    repeat = client.post("/v1/analytics/views", json=body, headers=BROWSER)
+    repeat = client.post("/v1/analytics/views", json=body, headers=BROWSER_HEADERS)
     assert repeat.status_code == 404, repeat.text
 
 

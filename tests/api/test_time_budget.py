@@ -43,7 +43,7 @@ from portfolio_api.db.client import (
     dynamodb_client,
 )
 from portfolio_api.main import build_handler, create_app
-from tests.conftest import PASSWORD, SignedInUser
+from tests.conftest import BROWSER, PASSWORD, SignedInUser
 from tests.factories import EDITABLE_TEXT, content_payload
 from tests.handler.test_lambda_handler import FakeLambdaContext, LambdaResponse, load_event
 from tests.infra.test_route_auth import routes_of
@@ -51,7 +51,6 @@ from tests.infra.test_route_auth import routes_of
 ANSWER_WITHIN_SECONDS = 10.0
 """The issue's promise: an answer, or a 503 to retry, within this, whatever stalls."""
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 NEW_PASSWORD = "Battery-Staple-7?"
 UNTOUCHED_BY_AWS = ("/docs", "/redoc", "/openapi.json", "/health")
 """Paths (and their subpaths) served without any AWS call."""

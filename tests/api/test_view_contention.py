@@ -13,12 +13,11 @@ import httpx
 from fastapi.testclient import TestClient
 
 from portfolio_api.content.collections import BLOG_POSTS
-from tests.conftest import SignedInUser
+from tests.conftest import BROWSER, SignedInUser
 from tests.factories import content_payload
 from tests.harness import AppProcesses
 
 VIEWS = 40
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"
 
 
 def test_owner_edits_succeed_while_views_are_counted_elsewhere(

@@ -8,7 +8,6 @@ a hot counter are retried, so no increment is lost.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from portfolio_api.db import keys
@@ -170,11 +169,8 @@ class AnalyticsRepository(Repository):
 
     def read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
         """Several counters in one BatchGetItem, 0 for those not there yet, in the order asked."""
-        found = self._batch_get(counter_keys)
-        by_key = {(str(i[keys.PK]), str(i[keys.SK])): i for i in found}
-        return [
-            int(by_key.get((k["PK"], k["SK"]), {}).get("count", Decimal(0))) for k in counter_keys
-        ]
+        found = self._get_by_name(dict(enumerate(counter_keys)))
+        return [int(found.get(n, {}).get("count", 0)) for n in range(len(counter_keys))]
 
     def counter_range(self, series: str, low: str, high: str) -> dict[str, int]:
         """The counters of a series between two buckets, inclusive, in one Query."""

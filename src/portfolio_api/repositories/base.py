@@ -333,6 +333,16 @@ class Repository:
                 time.sleep(0.05)  # DynamoDB asks for back-off before the rest
         return found
 
+    def _get_by_name[Name](self, wanted: Mapping[Name, Key]) -> dict[Name, Item]:
+        """Several items in one BatchGetItem, under the names they were asked by; missing ones
+        are left out (BatchGetItem answers in no particular order)."""
+        found = {(str(i[PK]), str(i[SK])): i for i in self._batch_get(list(wanted.values()))}
+        return {
+            name: found[key["PK"], key["SK"]]
+            for name, key in wanted.items()
+            if (key["PK"], key["SK"]) in found
+        }
+
     def _batch_delete(self, item_keys: Sequence[Key]) -> None:
         """Delete items by key, 25 to a BatchWriteItem (unprocessed ones are sent again)."""
         for start in range(0, len(item_keys), 25):

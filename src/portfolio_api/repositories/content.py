@@ -165,17 +165,13 @@ class ContentRepository(Repository):
         self, spec: ContentSpec, status: str, wanted: Mapping[str, str]
     ) -> dict[str, int]:
         """How many items each facet value holds at `status`, in one BatchGetItem."""
-        counter_keys = {
-            param: keys.facet_counter(spec.name, param, value) for param, value in wanted.items()
-        }
-        found = {
-            (str(c[keys.PK]), str(c[keys.SK])): c
-            for c in self._batch_get(list(counter_keys.values()))
-        }
+        found = self._get_by_name(
+            {param: keys.facet_counter(spec.name, param, value) for param, value in wanted.items()}
+        )
         fields = {PUBLISHED: ("count",), DRAFT: ("drafts",), ALL: ("count", "drafts")}[status]
         return {
-            param: sum(int(found.get((key["PK"], key["SK"]), {}).get(f, 0)) for f in fields)
-            for param, key in counter_keys.items()
+            param: sum(int(found.get(param, {}).get(field, 0)) for field in fields)
+            for param in wanted
         }
 
     def current_views(self, spec: ContentSpec, item_ids: Sequence[str]) -> dict[str, int]:
@@ -186,17 +182,10 @@ class ContentRepository(Repository):
         """
         if not item_ids:
             return {}
-        counter_keys = {
-            item_id: keys.content_views(spec.name, item_id, "all") for item_id in item_ids
-        }
-        found = {
-            (str(c[keys.PK]), str(c[keys.SK])): c
-            for c in self._batch_get(list(counter_keys.values()))
-        }
-        return {
-            item_id: int(found.get((key["PK"], key["SK"]), {}).get(keys.TOP.sk, 0))
-            for item_id, key in counter_keys.items()
-        }
+        found = self._get_by_name(
+            {item_id: keys.content_views(spec.name, item_id, "all") for item_id in item_ids}
+        )
+        return {item_id: int(found.get(item_id, {}).get(keys.TOP.sk, 0)) for item_id in item_ids}
 
     def facet_counts(self, spec: ContentSpec, facet: str) -> list[Item]:
         """Every counter of a facet: one partition of small items, read in one Query."""
