@@ -152,14 +152,18 @@ def run_delete_user(email: str | None, sub: str | None) -> int:
     from portfolio_api.core.clock import system_clock
     from portfolio_api.core.settings import load_stack_settings
     from portfolio_api.db.client import cognito_client, dynamodb_client
+    from portfolio_api.repositories.revocations import RevocationRepository
     from portfolio_api.repositories.users import UserRepository
+    from portfolio_api.services.sessions import SessionGuard
     from portfolio_api.services.user_removal import UnknownUser, delete_user
 
     settings = load_stack_settings()
+    dynamodb, table = dynamodb_client(settings.region), settings.dynamodb_table_name
     try:
         result = delete_user(
             cognito_client(settings.region),
-            UserRepository(dynamodb_client(settings.region), settings.dynamodb_table_name),
+            UserRepository(dynamodb, table),
+            SessionGuard(RevocationRepository(dynamodb, table), system_clock),
             user_pool_id=settings.cognito_user_pool_id,
             clock=system_clock,
             email=email.lower() if email else None,

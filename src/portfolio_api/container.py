@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from portfolio_api.services.content import ContentService
     from portfolio_api.services.idempotency import IdempotencyService
     from portfolio_api.services.products import ProductService
+    from portfolio_api.services.sessions import SessionGuard
     from portfolio_api.services.tasks import TaskService
     from portfolio_api.services.users import UserService
 
@@ -40,7 +41,7 @@ class Container:
         so the first request finds them made. Nothing here touches the network.
         """
         _ = (self.content_service, self.product_service, self.analytics_service)
-        _ = self.token_verifier  # built; it fetches keys only when asked to
+        _ = (self.token_verifier, self.session_guard)  # built; keys are fetched when asked
 
     def refresh_after_restore(self) -> None:
         """After a SnapStart restore: the key cache's timers and the day's salts start afresh."""
@@ -63,6 +64,17 @@ class Container:
         )
 
     @cached_property
+    def session_guard(self) -> "SessionGuard":
+        """Refuses tokens of ended sessions, and ends sessions."""
+        from portfolio_api.repositories.revocations import RevocationRepository
+        from portfolio_api.services.sessions import SessionGuard
+
+        repository = RevocationRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+        return SessionGuard(repository, self.clock)
+
+    @cached_property
     def users_repository(self) -> "UserRepository":
         """Profile items."""
         from portfolio_api.repositories.users import UserRepository
@@ -79,6 +91,7 @@ class Container:
         return AuthService(
             cognito_client(self.settings.region),
             self.users_repository,
+            self.session_guard,
             user_pool_id=self.settings.cognito_user_pool_id,
             client_id=self.settings.cognito_client_id,
             allow_signup=self.settings.allow_signup,

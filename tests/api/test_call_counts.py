@@ -1,6 +1,7 @@
 """Each read endpoint makes one DynamoDB call (a key lookup or one Query), never a Scan.
 
-The stated exceptions: a facet-filtered content list adds one BatchGetItem of its page's view
+A request with a token adds one BatchGetItem, its session check (services/sessions.py), counted
+apart. The stated exceptions: a facet-filtered content list adds one BatchGetItem of its page's view
 counters (and the first page of a list filtered on several facets one more, of the facet
 counters that pick the rarest value), and the owner's analytics summary takes a fixed number of
 Queries.
@@ -23,6 +24,9 @@ def read_calls(
     calls.clear()
     response = client.get(path, **kwargs)  # type: ignore[arg-type]
     assert response.status_code == 200, (path, response.text)
+    # A request with a token adds the one read of its session's revocation records.
+    with_token = "Authorization" in (kwargs.get("headers") or {})  # type: ignore[operator]
+    assert calls.pop("SessionCheck", 0) == (1 if with_token else 0), path
     return Counter(calls)
 
 

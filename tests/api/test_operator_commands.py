@@ -91,9 +91,10 @@ def test_a_deleted_user_leaves_no_reachable_tasks(
 
     # Then only the closed-account marker is left of them
     assert partition(dynamodb, stack, member.sub) == ["CLOSED"]
-    # and their token, still unexpired, reaches nothing and cannot write anything back
-    assert client.get("/v1/tasks", headers=member.headers).json()["items"] == []
-    assert client.get(f"/v1/tasks/{secret['id']}", headers=member.headers).status_code == 404
+    # and their token, still unexpired, is refused everywhere: it reads and writes nothing
+    for path in ("/v1/tasks", f"/v1/tasks/{secret['id']}", "/v1/users/me", "/v1/blog/posts"):
+        gone = client.get(path, headers=member.headers)
+        assert (gone.status_code, gone.json()["code"]) == (401, "unauthorized"), path
     refused = client.post("/v1/tasks", json={"title": "again"}, headers=member.headers)
     assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
     assert client.get("/v1/users/me", headers=member.headers).status_code == 401

@@ -223,7 +223,7 @@ def test_get_me_follows_the_token_not_the_authorizer_claims(
     assert {"etag", "x-request-id", "location", "retry-after"} <= exposed
 
 
-def test_owner_logout_is_204_and_revokes_refresh_tokens(
+def test_owner_logout_is_204_and_ends_the_session(
     invoke: Invoke, client: TestClient, owner: SignedInUser
 ) -> None:
     event = load_event("owner-post-logout.json", owner.id_token)
@@ -234,6 +234,11 @@ def test_owner_logout_is_204_and_revokes_refresh_tokens(
     assert response.headers["x-request-id"] == request_id(event)
     refreshed = client.post("/v1/auth/refresh", json={"refreshToken": owner.refresh_token})
     assert refreshed.status_code == 401
+    # The gateway's authorizer would still let the token through (it cannot know of the
+    # logout); the function refuses it, on a user route and a public one alike.
+    for name in ("user-get-me.json", "optional-auth-get-blog-posts.json"):
+        after = load_event(name, owner.id_token)
+        assert_problem(invoke(after), after, 401, "unauthorized")
 
 
 def test_login_with_a_base64_body(invoke: Invoke, client: TestClient, member: SignedInUser) -> None:

@@ -58,13 +58,19 @@ async def optional_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
-    """Public routes: anonymous is fine, but a token that is present must be valid.
+    """Public routes: anonymous is fine, but a token that is present must be valid, and its
+    session not ended (one key read, services/sessions.py).
 
     Reads the header and the container itself rather than through two more dependencies: every
     public request resolves this one, and each dependency costs a resolution per request.
     """
     token = _token(request, credentials)
-    return container_of(request).token_verifier.verify(token) if token else None
+    if not token:
+        return None
+    container = container_of(request)
+    principal = container.token_verifier.verify(token)
+    container.session_guard.ensure_active(principal)
+    return principal
 
 
 async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:

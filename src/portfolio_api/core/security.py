@@ -4,7 +4,8 @@ Only RS256 is accepted, and the key must come from the pool's JWKS by `kid`; the
 once per process and fetched again, at most once a minute, when a token names an unknown `kid`
 (Cognito rotates keys rarely; the rate limit stops a flood of forged `kid`s from reaching it),
 and a failed fetch is retried no sooner than five seconds later, answering 503 meanwhile.
-Locally the JWKS comes from the stand-in while the issuer keeps Cognito's form.
+Locally the JWKS comes from the stand-in while the issuer keeps Cognito's form. Whether the
+token's session has ended is asked next, of services/sessions.py.
 
 python-jose (and cryptography under it) is imported on the first verification, not with this
 module: a public request never verifies a token, and the import is a twentieth of a cold start.
@@ -41,6 +42,8 @@ class Principal:
     token_use: str
     is_owner: bool
     username: str | None = None  # Cognito's username (the `sub` in an e-mail-username pool)
+    session_id: str | None = None  # `origin_jti`: one sign-in's tokens, refreshed ones included
+    authenticated_at: int = 0  # `auth_time` (else `iat`): when that sign-in happened, in seconds
 
 
 def cognito_endpoint(region: str) -> str:
@@ -134,6 +137,10 @@ class TokenVerifier:
             raise Unauthorized("The token's groups are malformed.")
         email = claims.get("email")
         username = claims.get("cognito:username" if token_use == "id" else "username")
+        session_id = claims.get("origin_jti")
+        authenticated_at = claims.get("auth_time", claims["iat"])
+        if not isinstance(authenticated_at, int | float) or isinstance(authenticated_at, bool):
+            raise Unauthorized("The token's sign-in time is malformed.")
         return Principal(
             sub=str(claims["sub"]),
             email=email if isinstance(email, str) else None,
@@ -141,6 +148,8 @@ class TokenVerifier:
             token_use=token_use,
             is_owner=self._owner_group in groups,
             username=username if isinstance(username, str) else None,
+            session_id=session_id if isinstance(session_id, str) and session_id else None,
+            authenticated_at=int(authenticated_at),
         )
 
     def prime(self) -> None:

@@ -25,6 +25,9 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | old layout, rewritten | Query   | GSI2  | GSI2PK=CONTENT#<c>, then per item     | reindex     |
 | category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
 | idempotency record    | TransactWriteItems: one conditional Put; PK=IDEMPOTENCY#<digest> | POST |
+| token still valid?    | BatchGetItem (consistent) of REVOKED#SESSION#<origin_jti> and     |
+|                       | REVOKED#USER#<sub>, one per request that carries a token | all   |
+| end sessions          | TransactWriteItems: Put session mark, Update user cut-off | logout  |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
 | tasks by status       | Query   | GSI1  | GSI1PK=USER#<sub>#TASKS#status#<s>    | ?status=    |
 | tasks by priority     | Query   | GSI2  | GSI2PK=USER#<sub>#TASKS#priority#<p>  | ?priority=  |
@@ -326,3 +329,16 @@ def top_partition(scope: str) -> str:
 def idempotency_record(scope_digest: str) -> Key:
     """A stored first response, keyed by a digest of caller, route and `Idempotency-Key`."""
     return {"PK": f"IDEMPOTENCY#{scope_digest}", "SK": "RECORD"}
+
+
+# Revocations: outside the user's partition, so a purge of the user's data leaves them standing.
+
+
+def revoked_session(session_id: str) -> Key:
+    """A signed-out session: every token carrying this `origin_jti` is refused until it expires."""
+    return {"PK": f"REVOKED#SESSION#{session_id}", "SK": "REVOKED"}
+
+
+def ended_sessions(sub: str) -> Key:
+    """The cut-off of a user's sessions: tokens of sessions begun before it are refused."""
+    return {"PK": f"REVOKED#USER#{sub}", "SK": "REVOKED"}

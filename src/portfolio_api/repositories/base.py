@@ -316,9 +316,11 @@ class Repository:
         key_names = [PK, SK, *([index.pk, index.sk] if index else [])]
         return Page(items, {name: str(items[-1][name]) for name in key_names})
 
-    def _batch_get(self, item_keys: Sequence[Key]) -> list[Item]:
+    def _batch_get(self, item_keys: Sequence[Key], *, consistent: bool = False) -> list[Item]:
         """Up to 100 items by key in one BatchGetItem (unprocessed keys are asked again)."""
-        request: dict[str, Any] = {self._table: {"Keys": [serialize(k) for k in item_keys]}}
+        request: dict[str, Any] = {
+            self._table: {"Keys": [serialize(k) for k in item_keys], "ConsistentRead": consistent}
+        }
         found: list[Item] = []
         while request:
             try:
@@ -333,10 +335,13 @@ class Repository:
                 time.sleep(0.05)  # DynamoDB asks for back-off before the rest
         return found
 
-    def _get_by_name[Name](self, wanted: Mapping[Name, Key]) -> dict[Name, Item]:
+    def _get_by_name[Name](
+        self, wanted: Mapping[Name, Key], *, consistent: bool = False
+    ) -> dict[Name, Item]:
         """Several items in one BatchGetItem, under the names they were asked by; missing ones
         are left out (BatchGetItem answers in no particular order)."""
-        found = {(str(i[PK]), str(i[SK])): i for i in self._batch_get(list(wanted.values()))}
+        items = self._batch_get(list(wanted.values()), consistent=consistent)
+        found = {(str(i[PK]), str(i[SK])): i for i in items}
         return {
             name: found[key["PK"], key["SK"]]
             for name, key in wanted.items()

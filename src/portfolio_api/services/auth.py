@@ -40,6 +40,7 @@ from portfolio_api.schemas.auth import (
     ResetPasswordRequest,
     Tokens,
 )
+from portfolio_api.services.sessions import SessionGuard
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -63,6 +64,7 @@ class AuthService:
         self,
         cognito: "CognitoIdentityProviderClient",
         users: UserRepository,
+        sessions: SessionGuard,
         *,
         user_pool_id: str,
         client_id: str,
@@ -71,6 +73,7 @@ class AuthService:
     ) -> None:
         self._cognito = cognito
         self._users = users
+        self._sessions = sessions
         self._pool_id = user_pool_id
         self._client_id = client_id
         self._allow_signup = allow_signup
@@ -213,24 +216,27 @@ class AuthService:
         )
 
     def logout(self, principal: Principal, token: str) -> None:
-        """Revoke every refresh token of the user (global sign-out), on every device.
+        """Revoke every refresh token of the user (global sign-out), on every device, and end
+        this session, so its ID and access tokens are refused too.
 
         An access token signs itself out; for an ID token the admin call names the user by the
-        token's e-mail (an alias of the username in this pool).
+        token's e-mail (an alias of the username in this pool). A resent logout, or one after
+        another device's, finds the access token already signed out at Cognito: that is done.
         """
         if principal.token_use == "access":
             self._call(
                 lambda: self._cognito.global_sign_out(AccessToken=token),
-                {"NotAuthorizedException": _bad_refresh_token},
+                {"NotAuthorizedException": None},
             )
-            return
-        username = principal.email or principal.username or principal.sub
-        self._call(
-            lambda: self._cognito.admin_user_global_sign_out(
-                UserPoolId=self._pool_id, Username=username
-            ),
-            {"UserNotFoundException": _bad_refresh_token},
-        )
+        else:
+            username = principal.email or principal.username or principal.sub
+            self._call(
+                lambda: self._cognito.admin_user_global_sign_out(
+                    UserPoolId=self._pool_id, Username=username
+                ),
+                {"UserNotFoundException": _bad_refresh_token},
+            )
+        self._sessions.end_session(principal)
 
     def forgot_password(self, email: str) -> None:
         """Send a reset code; silent for unknown users."""
@@ -267,7 +273,7 @@ class AuthService:
     def change_password(
         self, principal: Principal, token: str, request: ChangePasswordRequest
     ) -> None:
-        """Change the password, proving the current one.
+        """Change the password, proving the current one, and end every session of the user.
 
         Cognito's ChangePassword takes an access token. A caller holding one is served directly;
         for an ID token the current password is proven by a sign-in, whose access token is used.
@@ -298,6 +304,13 @@ class AuthService:
                 "PasswordHistoryPolicyViolationException": _invalid_password,
             },
         )
+        # Every session ends with the old password, the caller's included: refresh tokens at
+        # Cognito, ID and access tokens here.
+        self._call(
+            lambda: self._cognito.global_sign_out(AccessToken=access_token),
+            {"NotAuthorizedException": None},
+        )
+        self._sessions.end_every_session(principal.sub, principal)
 
     def _call(self, operation: Callable[[], Any], errors: ErrorMap) -> Any:
         """Run one Cognito call; known error codes map as given, `None` meaning "ignore"."""

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from portfolio_api.core.clock import Clock, iso_z
 from portfolio_api.repositories.users import UserRepository
+from portfolio_api.services.sessions import SessionGuard
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -33,18 +34,19 @@ class RemovalResult:
 def delete_user(
     cognito: "CognitoIdentityProviderClient",
     users: UserRepository,
+    sessions: SessionGuard,
     *,
     user_pool_id: str,
     clock: Clock,
     email: str | None = None,
     sub: str | None = None,
 ) -> RemovalResult:
-    """Close the account, sign the user out, purge their data, then delete them from Cognito.
+    """Close the account, end its sessions, purge their data, then delete them from Cognito.
 
     Closing first means a token that is still alive cannot write anything new behind the
-    purge; the Cognito user goes last, so a run interrupted anywhere is finished by running it
-    again with the same e-mail. Give `email` for a user in the pool, or `sub` for one Cognito
-    no longer knows.
+    purge, and once its sessions have ended it cannot read either; the Cognito user goes
+    last, so a run interrupted anywhere is finished by running it again with the same e-mail.
+    Give `email` for a user in the pool, or `sub` for one Cognito no longer knows.
     """
     if email is not None:
         sub = _sub_of(cognito, user_pool_id, email)
@@ -56,6 +58,7 @@ def delete_user(
         closed_at=iso_z(now),
         expires_at=int((now + CLOSED_MARKER_LIFETIME).timestamp()),
     )
+    sessions.end_account(sub)
     if email is not None:
         cognito.admin_user_global_sign_out(UserPoolId=user_pool_id, Username=email)
     removed = users.purge(sub)
