@@ -12,7 +12,9 @@ after `sam build`. The checks:
   a timestamp-based `.pyc` would never match its source on Lambda and every cold start would
   compile the module again in memory, /var/task being read-only) and, when this script runs on
   3.12, made from the very source next to it;
-- neither boto3 nor botocore is packaged (the Lambda runtime provides them), nor uvicorn;
+- neither boto3 nor botocore is packaged (the Lambda runtime provides them), nor uvicorn, nor
+  python-jose's fallback backends ecdsa, rsa and pyasn1 (never imported beside cryptography; ecdsa
+  carries an advisory that will not be fixed, CVE-2024-23342);
 - `portfolio_api/main.py` is there and defines `handler` (template.yaml's Handler);
 - the unzipped size is within Lambda's limit. The size and the file count are printed.
 
@@ -33,7 +35,16 @@ PACKAGE = "portfolio_api"
 HANDLER_MODULE = Path(PACKAGE) / "main.py"
 HANDLER_NAME = "handler"
 # Provided by the Lambda runtime (boto3, botocore) or not used there (uvicorn).
-FORBIDDEN = ("boto3", "botocore", "uvicorn")
+RUNTIME_OR_UNUSED = ("boto3", "botocore", "uvicorn")
+# python-jose's fallback backends, which the Makefile prunes: with cryptography they are never
+# imported, and a package that had them again would bring back ecdsa's advisory.
+JOSE_FALLBACKS = ("ecdsa", "rsa", "pyasn1")
+# What must not be packaged, by the failure reported when it is.
+FORBIDDEN = {
+    "packaged although the Lambda runtime provides them or never uses them": RUNTIME_OR_UNUSED,
+    "python-jose's fallback backends, never imported beside cryptography "
+    "(ecdsa: CVE-2024-23342, not to be fixed)": JOSE_FALLBACKS,
+}
 
 PYC_TAG = "cpython-312"
 # importlib.util.MAGIC_NUMBER of CPython 3.12 (3531).
@@ -165,19 +176,21 @@ def check_bytecode(root: Path, files: list[Path], report: Report) -> None:
     )
 
 
-def check_contents(root: Path, report: Report) -> None:
-    present = sorted(
-        entry.name
-        for entry in root.iterdir()
-        for name in FORBIDDEN
-        if entry.name == name
-        or entry.name == f"{name}.py"
-        or (entry.name.startswith(f"{name}-") and entry.name.endswith(".dist-info"))
+def is_distribution_of(entry: Path, name: str) -> bool:
+    """Whether a top-level entry is `name`'s package, module or metadata."""
+    return entry.name in (name, f"{name}.py") or (
+        entry.name.startswith(f"{name}-") and entry.name.endswith(".dist-info")
     )
-    if present:
-        report.fail(
-            "packaged although the Lambda runtime provides them or never uses them", present
+
+
+def check_contents(root: Path, report: Report) -> None:
+    entries = list(root.iterdir())
+    for reason, forbidden in FORBIDDEN.items():
+        present = sorted(
+            entry.name for entry in entries for name in forbidden if is_distribution_of(entry, name)
         )
+        if present:
+            report.fail(reason, present)
     main = root / HANDLER_MODULE
     if not main.is_file():
         report.fail(f"{HANDLER_MODULE} is missing: the function's handler module")
@@ -233,7 +246,7 @@ def main(argv: list[str]) -> int:
         for failure in report.failures:
             sys.stderr.write(f"- {failure}\n")
         return 1
-    out.write("OK: aarch64 extensions, CPython 3.12 bytecode, no boto3/botocore\n")
+    out.write("OK: aarch64 extensions, CPython 3.12 bytecode, none of the left-out packages\n")
     return 0
 
 

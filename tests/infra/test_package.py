@@ -3,11 +3,14 @@
 The package is built the way a deployment builds it: `sam build` when template.yaml gives the
 function `BuildMethod: makefile` (SAM then runs the Makefile's `build-ApiFunction`), else that make
 target directly. scripts/check_artifact.py then checks it (aarch64 extensions, CPython 3.12
-bytecode for every module, no boto3/botocore) and prints its unzipped size.
+bytecode for every module, no boto3/botocore nor python-jose's unused backends) and prints its
+unzipped size.
 
 aarch64 code cannot run here, so a twin built by the same Makefile for this host's architecture
 proves the rest: with nothing but the package and what the Lambda runtime adds (boto3 and its
-dependencies), the handler imports, answers a request, and needs no bytecode of its own.
+dependencies), the handler imports, answers a request, and needs no bytecode of its own; and an
+RS256 token verifies without python-jose's fallback backends (ecdsa, rsa, pyasn1), which the
+package leaves out and which that run refuses to import.
 
 Wheels come from the package index (uv's cache makes repeated runs quick).
 """
@@ -19,11 +22,15 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
+from jose import jwk, jwt
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -33,6 +40,8 @@ TIMEOUT = 600
 
 # What the python3.12 Lambda runtime puts on sys.path after /var/task.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3")
+# python-jose's fallback backends: the Makefile prunes them, as cryptography makes them dead code.
+JOSE_FALLBACKS = ("ecdsa", "rsa", "pyasn1")
 
 # A cold start in miniature: sys.path as on Lambda (the package first, then the runtime's boto3),
 # the handler imported, one API Gateway (REST) request through it.
@@ -54,6 +63,42 @@ class Context:
 response = handler(event, Context())
 main = sys.modules["portfolio_api.main"].__file__
 print(json.dumps({"response": response, "main": main}))
+"""
+
+# The Lambda sys.path again, with any import of the named packages refused (as if missing, even if
+# something on the path had them): the handler imported, then one token verified the service's way.
+VERIFY_WITHOUT = """
+import dataclasses, importlib.abc, importlib.machinery, json, sys
+task, runtime, refused_names = sys.argv[1], sys.argv[2], tuple(sys.argv[3].split(","))
+token, jwks, issuer, client_id = sys.argv[4], json.loads(sys.argv[5]), sys.argv[6], sys.argv[7]
+sys.path[:0] = [task]
+sys.path.append(runtime)
+available = [n for n in refused_names if importlib.machinery.PathFinder.find_spec(n)]
+attempts = []
+
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in refused_names:
+            attempts.append(fullname)
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+sys.meta_path.insert(0, Refuse())
+import portfolio_api.main  # the cold start's imports come first, as on Lambda
+from portfolio_api.core.security import TokenVerifier
+
+verifier = TokenVerifier(
+    issuer=issuer, client_id=client_id, owner_group="owner", fetch_jwks=lambda: jwks
+)
+principal = verifier.verify(token)
+loaded = sorted(n for n in sys.modules if n.partition(".")[0] in refused_names)
+assert not loaded, loaded
+print(json.dumps({
+    "principal": dataclasses.asdict(principal),
+    "available": available,
+    "attempts": attempts,
+    "loaded": loaded,
+}))
 """
 
 HEALTH_EVENT: dict[str, Any] = {
@@ -195,6 +240,20 @@ def test_check_rejects_a_package_built_for_another_architecture(tmp_path: Path) 
     assert "boto3" in result.stderr
 
 
+def test_check_rejects_joses_fallback_backends(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    for entry in ("ecdsa", "rsa", "rsa-4.9.1.dist-info", "pyasn1-0.6.1.dist-info"):
+        (bad / entry).mkdir(parents=True)
+    (bad / "pyasn1_modules").mkdir()  # another distribution: not a fallback backend
+    result = subprocess.run(
+        [sys.executable, str(CHECK), str(bad)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    failure = result.stderr.split("- python-jose's fallback backends", 1)[1].split("\n- ", 1)[0]
+    listed = {line.strip() for line in failure.splitlines()[1:]}
+    assert listed == {"ecdsa", "rsa", "rsa-4.9.1.dist-info", "pyasn1-0.6.1.dist-info"}
+
+
 def _host_platform() -> str:
     machine = platform.machine().lower()
     if sys.platform != "linux" or machine not in ("x86_64", "aarch64", "arm64"):
@@ -220,22 +279,23 @@ def _bytecode(directory: Path) -> dict[Path, int]:
     return {path: path.stat().st_mtime_ns for path in directory.rglob("*.pyc")}
 
 
-def test_package_alone_serves_a_request_with_its_own_bytecode(tmp_path: Path) -> None:
-    twin = _make(tmp_path / "twin", f"PYTHON_PLATFORM={_host_platform()}")
-    runtime = _runtime_provided(tmp_path / "runtime")
-    before = _bytecode(twin)
-    # -I -S: no site-packages, no user site, no PYTHON* variables; only the paths set above.
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package built by the same Makefile for this host's architecture, so that it runs here."""
+    platform_override = f"PYTHON_PLATFORM={_host_platform()}"
+    return _make(tmp_path_factory.mktemp("twin") / FUNCTION, platform_override)
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _runtime_provided(tmp_path_factory.mktemp("runtime") / "python")
+
+
+def _in_lambda(script: str, *args: str, flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Runs `script` in a bare interpreter with the function's settings; its last line as JSON."""
+    # -I -S: no site-packages, no user site, no PYTHON* variables; only the paths the script sets.
     result = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            COLD_START,
-            str(twin),
-            str(runtime),
-            json.dumps(HEALTH_EVENT),
-        ],
+        [sys.executable, "-I", "-S", *flags, "-c", script, *args],
         env={"PATH": os.environ.get("PATH", ""), **FUNCTION_ENVIRONMENT},
         capture_output=True,
         text=True,
@@ -243,10 +303,78 @@ def test_package_alone_serves_a_request_with_its_own_bytecode(tmp_path: Path) ->
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+def test_package_alone_serves_a_request_with_its_own_bytecode(twin: Path, runtime: Path) -> None:
+    before = _bytecode(twin)
+    report = _in_lambda(COLD_START, str(twin), str(runtime), json.dumps(HEALTH_EVENT))
     response = report["response"]
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"])["status"] == "ok", response
     assert Path(report["main"]).is_relative_to(twin), report["main"]
     # Every module came from the shipped .pyc: none was missing, stale or rewritten.
     assert _bytecode(twin) == before
+
+
+def _signed_id_token(issuer: str, client_id: str) -> tuple[str, dict[str, Any]]:
+    """A Cognito-shaped ID token signed with a new RSA key, and the JWKS that holds that key."""
+    private = generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    kid = "package-test-key"
+    public: dict[str, Any] = jwk.construct(pem, "RS256").public_key().to_dict()
+    now = int(time.time())
+    claims = {
+        "iss": issuer,
+        "aud": client_id,
+        "token_use": "id",
+        "sub": "1f2e3d4c-package-test",
+        "email": "owner@example.com",
+        "cognito:username": "1f2e3d4c-package-test",
+        "cognito:groups": ["owner"],
+        "auth_time": now,
+        "iat": now,
+        "exp": now + 600,
+    }
+    token: str = jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
+    return token, {"keys": [{**public, "kid": kid, "use": "sig"}]}
+
+
+def test_package_verifies_rs256_tokens_without_joses_fallback_backends(
+    twin: Path, runtime: Path
+) -> None:
+    """ecdsa (an advisory that will not be fixed), rsa and pyasn1 are left out of the package: the
+    token must verify with every import of them refused, and none of them may be in the package."""
+    region = FUNCTION_ENVIRONMENT["COGNITO_REGION"]
+    pool = FUNCTION_ENVIRONMENT["COGNITO_USER_POOL_ID"]
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool}"
+    client_id = FUNCTION_ENVIRONMENT["COGNITO_CLIENT_ID"]
+    token, jwks = _signed_id_token(issuer, client_id)
+    # -B: this run leaves the shared twin's bytecode as it found it.
+    report = _in_lambda(
+        VERIFY_WITHOUT,
+        str(twin),
+        str(runtime),
+        ",".join(JOSE_FALLBACKS),
+        token,
+        json.dumps(jwks),
+        issuer,
+        client_id,
+        flags=("-B",),
+    )
+    assert report["available"] == [], "packaged, or on the runtime's path"
+    assert report["attempts"] == [], "imported on the way to a verified token"
+    assert report["loaded"] == []
+    expected = {
+        "sub": "1f2e3d4c-package-test",
+        "email": "owner@example.com",
+        "groups": ["owner"],
+        "token_use": "id",
+        "is_owner": True,
+    }
+    assert report["principal"].items() >= expected.items(), report["principal"]
