@@ -38,6 +38,12 @@ def _worker_count(text: str) -> int:
     return count
 
 
+SERVER_OPTIONS = {"proxy_headers": False, "server_header": False}
+"""What uvicorn would add on its own, turned off: its trust in `X-Forwarded-For` from 127.0.0.1,
+which would let any local script choose the client address visitor counting reads (only
+`TRUSTED_PROXY_HOPS` decides that, as on AWS), and its `server: uvicorn` banner."""
+
+
 def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
     """Start moto in-process as DynamoDB and Cognito, provision it, then serve the app.
 
@@ -115,7 +121,9 @@ def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
         flush=True,
     )
     try:
-        uvicorn.run(APP_IMPORT, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            APP_IMPORT, host=host, port=port, workers=workers, log_level="warning", **SERVER_OPTIONS
+        )
     finally:
         stand_in.stop()
 

@@ -122,11 +122,12 @@ def _workers_of(parent: int) -> list[int]:
     return workers
 
 
-def _track_one_visitor(base: str) -> bool:
-    response = httpx.post(
-        f"{base}/v1/visitors/track", json={"path": "/"}, headers={"User-Agent": BROWSER}, timeout=10
-    )
+def _track_one_visitor(base: str, claimed_address: str) -> bool:
+    """Track a visit from this machine, claiming another address in `X-Forwarded-For`."""
+    headers = {"User-Agent": BROWSER, "X-Forwarded-For": claimed_address}
+    response = httpx.post(f"{base}/v1/visitors/track", json={"path": "/"}, headers=headers)
     assert response.status_code == 200, response.text
+    assert "server" not in response.headers  # no banner
     return bool(response.json()["counted"])
 
 
@@ -163,16 +164,19 @@ def test_dev_serves_from_two_workers_and_stops_them_all(tmp_path: Path, stop: st
         workers = _workers_of(server.pid)
         assert len(workers) == 2, workers
         counted = []
-        for paused in workers:  # each worker alone answers while the other cannot move at all
+        # each worker alone answers while the other cannot move at all
+        for paused, claimed in zip(workers, ("203.0.113.1", "203.0.113.2"), strict=True):
             os.kill(paused, signal.SIGSTOP)
             try:
                 started = time.perf_counter()
                 assert httpx.get(f"{base}/health", timeout=HEALTH_WITHIN_SECONDS).status_code == 200
                 assert time.perf_counter() - started < HEALTH_WITHIN_SECONDS
-                counted.append(_track_one_visitor(base))
+                counted.append(_track_one_visitor(base, claimed))
             finally:
                 os.kill(paused, signal.SIGCONT)
-        assert counted == [True, False]  # one secret: the second worker knew the visitor
+        # One secret: the second worker knew the visitor, whatever address it claimed (the
+        # local server trusts no forwarded header unless TRUSTED_PROXY_HOPS says so).
+        assert counted == [True, False]
         if stop == "ctrl-c":
             os.killpg(server.pid, signal.SIGINT)  # what a terminal sends its foreground group
         else:
