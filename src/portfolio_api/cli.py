@@ -8,7 +8,7 @@ import os
 import secrets
 import socket
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from portfolio_api.services.content_layout import LayoutUpgrade
@@ -38,7 +38,14 @@ def _worker_count(text: str) -> int:
     return count
 
 
-SERVER_OPTIONS = {"proxy_headers": False, "server_header": False}
+class ServerOptions(TypedDict):
+    """uvicorn's settings that the dev server and the tests' app processes share."""
+
+    proxy_headers: bool
+    server_header: bool
+
+
+SERVER_OPTIONS = ServerOptions(proxy_headers=False, server_header=False)
 """What uvicorn would add on its own, turned off: its trust in `X-Forwarded-For` from 127.0.0.1,
 which would let any local script choose the client address visitor counting reads (only
 `TRUSTED_PROXY_HOPS` decides that, as on AWS), and its `server: uvicorn` banner."""

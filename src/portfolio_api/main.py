@@ -30,6 +30,7 @@ from portfolio_api.api.routers import analytics, health, products
 from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
 from portfolio_api.content.collections import ALL_COLLECTIONS
+from portfolio_api.core.caching import CachePolicy
 from portfolio_api.core.cors import CorsPolicy
 from portfolio_api.core.exact_json import ExactJSONResponse
 from portfolio_api.core.logging import configure_logging
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         ),
+        caching=CachePolicy(public_max_age=settings.public_max_age),
     )
     app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
     return app

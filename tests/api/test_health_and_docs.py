@@ -160,9 +160,57 @@ def test_any_origin_policy_grants_every_origin_and_echoes_none(stack: LocalStack
             "Access-Control-Request-Headers": "x-secret",
         },
     )
-    assert refused.status_code == 400
-    assert refused.text == "Disallowed CORS method, headers"
+    assert refused.status_code == 403
+    assert [e["field"] for e in refused.json()["errors"]] == [
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+    ]
     assert refused.headers["x-request-id"]
+
+
+GRANTS = (
+    "access-control-allow-origin",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-allow-private-network",
+    "access-control-max-age",
+    "access-control-expose-headers",
+)
+
+
+@pytest.mark.parametrize(
+    ("asked", "field", "reason"),
+    [
+        ({"Origin": "https://evil.example"}, "Origin", "https://evil.example is not allowed"),
+        ({"Access-Control-Request-Method": "TRACE"}, "Access-Control-Request-Method", "TRACE"),
+        (
+            {"Access-Control-Request-Headers": "content-type, X-Secret"},
+            "Access-Control-Request-Headers",
+            "not allowed: X-Secret",
+        ),
+        (
+            {"Access-Control-Request-Private-Network": "true"},
+            "Access-Control-Request-Private-Network",
+            "not granted",
+        ),
+    ],
+)
+def test_a_refused_preflight_is_a_problem_that_grants_nothing(
+    client: TestClient, asked: dict[str, str], field: str, reason: str
+) -> None:
+    headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST", **asked}
+    refused = client.options("/v1/blog/posts", headers=headers)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    body = refused.json()
+    assert body["code"] == "forbidden"
+    assert body["requestId"] == refused.headers["x-request-id"]
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert reason in body["errors"][0]["message"] and reason in body["detail"]
+    assert not [name for name in GRANTS if name in refused.headers]
+    assert "Origin" in refused.headers["vary"]
+    assert refused.headers["cache-control"] == "no-store"
+    assert refused.headers["x-content-type-options"] == "nosniff"
 
 
 def test_a_response_without_origin_still_varies_on_it(client: TestClient) -> None:

@@ -1,4 +1,4 @@
-"""The CORS policy: which origins may read answers, and the answers to preflights.
+"""The CORS policy: which origins may read answers, and the verdicts on preflights.
 
 The rules are Starlette's `CORSMiddleware`'s for a policy without credentials, kept here as data
 and pure functions so the one edge middleware can apply them without a layer of its own.
@@ -17,11 +17,11 @@ PREFLIGHT_VARY = (
 
 @dataclass(frozen=True)
 class Preflight:
-    """A preflight's answer: 200 when every grant asked for is given, else 400 naming refusals."""
+    """A preflight's verdict: its headers (`Vary`, and the grants only when nothing is refused)
+    and what is refused, as (request header, reason) pairs."""
 
-    status: int
     headers: list[Header]
-    body: bytes
+    refused: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -72,37 +72,34 @@ class CorsPolicy:
         requested_headers: str | None,
         private_network: bool,
     ) -> Preflight:
-        """The answer to `OPTIONS` with `Access-Control-Request-Method`."""
-        headers: list[tuple[str, str]] = [("Vary", PREFLIGHT_VARY)]
-        failures: list[str] = []
-        if self.allows_any_origin:
-            headers.append(("Access-Control-Allow-Origin", "*"))
-        elif self.allows(origin):
-            headers.append(("Access-Control-Allow-Origin", origin))
-        else:
-            failures.append("origin")
-        headers += [
+        """The verdict on `OPTIONS` with `Access-Control-Request-Method`: every grant asked for,
+        or none at all."""
+        refused: list[tuple[str, str]] = []
+        if not self.allows(origin):
+            refused.append(("Origin", f"the origin {origin} is not allowed"))
+        if method not in self.allow_methods:
+            refused.append(("Access-Control-Request-Method", f"{method} is not allowed"))
+        unknown = [
+            name.strip()
+            for name in (requested_headers or "").split(",")
+            if name.strip() and name.strip().lower() not in self._allowed_headers
+        ]
+        if unknown:
+            names = ", ".join(unknown)
+            refused.append(("Access-Control-Request-Headers", f"not allowed: {names}"))
+        if private_network:
+            refused.append(("Access-Control-Request-Private-Network", "not granted"))
+        headers: list[Header] = [(b"vary", PREFLIGHT_VARY.encode())]
+        if refused:
+            return Preflight(headers, refused)
+        granted = [
+            ("Access-Control-Allow-Origin", "*" if self.allows_any_origin else origin),
             ("Access-Control-Allow-Methods", ", ".join(self.allow_methods)),
             ("Access-Control-Max-Age", str(self.max_age)),
             ("Access-Control-Allow-Headers", self._listed_headers()),
         ]
-        if method not in self.allow_methods:
-            failures.append("method")
-        if requested_headers is not None and any(
-            name.strip().lower() not in self._allowed_headers
-            for name in requested_headers.split(",")
-        ):
-            failures.append("headers")
-        if private_network:
-            failures.append("private-network")
-        body = ("Disallowed CORS " + ", ".join(failures)) if failures else "OK"
-        encoded = body.encode()
-        raw = [(name.lower().encode(), value.encode("latin-1")) for name, value in headers]
-        raw += [
-            (b"content-length", str(len(encoded)).encode()),
-            (b"content-type", b"text/plain; charset=utf-8"),
-        ]
-        return Preflight(400 if failures else 200, raw, encoded)
+        headers += [(name.lower().encode(), value.encode("latin-1")) for name, value in granted]
+        return Preflight(headers, [])
 
     def _listed_headers(self) -> str:
         return ", ".join(sorted(SAFELISTED_HEADERS | set(self.allow_headers)))

@@ -55,6 +55,10 @@ class Forbidden(ApiError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class CrossOriginRefused(Forbidden):
+    """A preflight asked for what the CORS policy does not grant (origin, method or headers)."""
+
+
 class NotFound(ApiError):
     status, code, title = 404, "not_found", "Not found"
 

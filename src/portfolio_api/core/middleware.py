@@ -10,13 +10,15 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portfolio_api.core.cors import CorsPolicy
+from portfolio_api.core.caching import CachePolicy
+from portfolio_api.core.cors import CorsPolicy, Header
 from portfolio_api.core.deadline import budget_for, time_budget
-from portfolio_api.core.errors import ApiError, InternalError, PayloadTooLarge
+from portfolio_api.core.errors import ApiError, CrossOriginRefused, InternalError, PayloadTooLarge
 from portfolio_api.core.logging import request_id_var
 
 logger = logging.getLogger("portfolio_api.http")
@@ -41,10 +43,13 @@ def problem_body(error: ApiError, request_id: str, instance: str | None = None) 
     return body
 
 
-async def send_problem(send: Send, error: ApiError, request_id: str) -> None:
+async def send_problem(
+    send: Send, error: ApiError, request_id: str, extra_headers: Sequence[Header] = ()
+) -> None:
     """Answer with a problem directly at the ASGI level, before or outside routing."""
     payload = json.dumps(problem_body(error, request_id)).encode()
     headers = [
+        *extra_headers,
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(payload)).encode()),
     ]
@@ -83,14 +88,19 @@ class EdgeMiddleware:
     the invocation's remaining time may shorten it, as under any ASGI server.
 
     A 413, a 500 and a preflight's answer all carry the request id and the CORS headers a
-    browser needs to read them.
+    browser needs to read them. Every answer carries the caching headers (`core/caching.py`).
     """
 
     def __init__(
-        self, app: ASGIApp, cors: CorsPolicy, max_body_bytes: int = MAX_BODY_BYTES
+        self,
+        app: ASGIApp,
+        cors: CorsPolicy,
+        caching: CachePolicy,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.app = app
         self.cors = cors
+        self.caching = caching
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,14 +121,20 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = self.cors.answer_headers(list(message.get("headers", [])), request.origin)
+                headers = self.caching.answer_headers(
+                    list(message.get("headers", [])),
+                    scope["method"],
+                    status,
+                    with_credentials=request.has_credentials,
+                )
+                headers = self.cors.answer_headers(headers, request.origin)
                 message["headers"] = [*headers, id_header]
             await send(message)
 
         try:
             with time_budget(budget_for(scope.get("aws.context"))):
                 if request.is_preflight:
-                    status = await self._answer_preflight(request, send, id_header)
+                    status = await self._answer_preflight(request, send, request_id)
                 else:
                     await self._serve(scope, receive, send_answer, request, request_id)
         finally:
@@ -155,20 +171,33 @@ class EdgeMiddleware:
             if not started:
                 await send_problem(send, InternalError(), rid)
 
-    async def _answer_preflight(
-        self, request: "_RequestHeaders", send: Send, id_header: tuple[bytes, bytes]
-    ) -> int:
-        """Answered here, before routing: no route of the app answers `OPTIONS` itself."""
-        answer = self.cors.preflight(
+    async def _answer_preflight(self, request: "_RequestHeaders", send: Send, rid: str) -> int:
+        """Answered here, before routing: no route of the app answers `OPTIONS` itself.
+
+        A refusal is a 403 problem that grants nothing; the browser then blocks the request.
+        """
+        verdict = self.cors.preflight(
             request.origin or "",
             request.preflight_method or "",
             request.requested_headers,
             request.private_network,
         )
-        headers = [*answer.headers, id_header]
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        await send({"type": "http.response.body", "body": answer.body})
-        return answer.status
+        id_header = (b"x-request-id", rid.encode())
+        headers = [*self.caching.preflight_headers(), *verdict.headers, id_header]
+        if verdict.refused:
+            error = CrossOriginRefused(
+                "This cross-origin request is not allowed: "
+                + "; ".join(reason for _, reason in verdict.refused)
+                + ".",
+                errors=[{"field": name, "message": reason} for name, reason in verdict.refused],
+            )
+            await send_problem(send, error, rid, extra_headers=headers)
+            return error.status
+        ok = b"OK"
+        headers += [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": ok})
+        return 200
 
     async def _read_limited_body(
         self, request: "_RequestHeaders", receive: Receive
@@ -197,6 +226,7 @@ class _RequestHeaders:
 
     __slots__ = (
         "content_length",
+        "has_credentials",
         "origin",
         "preflight_method",
         "private_network",
@@ -209,9 +239,12 @@ class _RequestHeaders:
         self.requested_headers: str | None = None
         self.private_network = False
         self.content_length: int | None = None
+        self.has_credentials = False
         for name, value in scope.get("headers", ()):
             if name == b"origin" and self.origin is None:
                 self.origin = value.decode("latin-1")
+            elif name == b"authorization":
+                self.has_credentials = True
             elif name == b"content-length" and value.isdigit():
                 self.content_length = int(value)
             elif name.startswith(b"access-control-request-"):

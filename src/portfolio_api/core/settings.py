@@ -59,6 +59,7 @@ class Settings(StackSettings):
     allow_signup: bool = True
     cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
+    public_max_age: int = Field(default=60, ge=0, le=86_400)
     analytics_skip_bots: bool = True
     analytics_honour_privacy_signals: bool = True
     analytics_skip_owner: bool = True

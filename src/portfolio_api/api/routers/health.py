@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from portfolio_api.core.settings import APP_VERSION
 from portfolio_api.schemas.common import ApiModel
@@ -17,6 +17,8 @@ class Health(ApiModel):
 
 
 @router.get("/health", response_model=Health, summary="Liveness")
-async def health(request: Request) -> Health:
-    """Cheap and dependency-free, so load balancers and smoke tests can call it freely."""
+async def health(request: Request, response: Response) -> Health:
+    """Cheap and dependency-free, so load balancers and smoke tests can call it freely; never
+    cached, so a cache in front cannot report a dead service alive."""
+    response.headers["Cache-Control"] = "no-store"
     return Health(status="ok", version=APP_VERSION, environment=request.app.state.environment)
