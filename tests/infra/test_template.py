@@ -277,14 +277,27 @@ def test_a_stuck_aws_call_gives_up_inside_the_function_timeout() -> None:
     assert worst < template()["Globals"]["Function"]["Timeout"], worst
 
 
-def test_cursor_secret_is_generated_not_written() -> None:
+def test_cursor_secret_is_generated_and_only_its_arn_reaches_the_function() -> None:
     secret = resource("CursorSecret", "AWS::SecretsManager::Secret")
     assert "SecretString" not in secret
     assert secret["GenerateSecretString"]["PasswordLength"] >= 32
-    variables = resource("ApiFunction", "AWS::Serverless::Function")["Environment"]["Variables"]
-    assert variables["CURSOR_SECRET"] == {
-        "Fn::Sub": "{{resolve:secretsmanager:${CursorSecret}:SecretString}}"
-    }
+    function = resource("ApiFunction", "AWS::Serverless::Function")
+    variables = function["Environment"]["Variables"]
+    assert variables["CURSOR_SECRET_ARN"] == {"Ref": "CursorSecret"}
+    # No value of it is resolved into the configuration, by any name
+    assert "CURSOR_SECRET" not in variables
+    assert "resolve:secretsmanager" not in json.dumps(template())
+    # and the function may read that one secret, and no other
+    statements = [s for policy in function["Policies"] for s in policy["Statement"]]
+    readers = [s for s in statements if "secretsmanager" in json.dumps(s["Action"])]
+    assert readers == [
+        {
+            "Sid": "CursorSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": {"Ref": "CursorSecret"},
+        }
+    ]
 
 
 def test_every_log_group_expires() -> None:
@@ -331,7 +344,7 @@ def test_api_is_one_openapi_body_with_its_own_authorizer() -> None:
 def test_stage_is_throttled_by_parameters() -> None:
     api = resource("PortfolioApi", "AWS::Serverless::Api")
     parameters = template()["Parameters"]
-    (settings,) = api["MethodSettings"]
+    settings, *per_method = api["MethodSettings"]
     assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
     assert settings["ThrottlingRateLimit"] == {"Ref": "ThrottlingRateLimit"}
     assert settings["ThrottlingBurstLimit"] == {"Ref": "ThrottlingBurstLimit"}
@@ -342,6 +355,31 @@ def test_stage_is_throttled_by_parameters() -> None:
         parameters["ThrottlingBurstLimit"]["Default"]
         >= parameters["ThrottlingRateLimit"]["Default"]
     )
+    # Tighter, per method, on the routes that guess passwords or send e-mail
+    limits = {
+        (
+            setting["ResourcePath"].removeprefix("/").replace("~1", "/"),
+            setting["HttpMethod"],
+        ): (
+            setting["ThrottlingRateLimit"]["Ref"],
+            setting["ThrottlingBurstLimit"]["Ref"],
+        )
+        for setting in per_method
+    }
+    mail = ("MailRateLimit", "MailBurstLimit")
+    assert limits == {
+        ("/v1/auth/login", "POST"): ("LoginRateLimit", "LoginBurstLimit"),
+        ("/v1/auth/register", "POST"): mail,
+        ("/v1/auth/resend-code", "POST"): mail,
+        ("/v1/auth/forgot-password", "POST"): mail,
+    }
+    paths = api["DefinitionBody"]["paths"]
+    for path, method in limits:
+        assert method.lower() in paths[path], path  # a route the gateway has
+    for rate, burst in limits.values():
+        assert parameters[rate]["Type"] == parameters[burst]["Type"] == "Number"
+        assert parameters[rate]["Default"] < parameters["ThrottlingRateLimit"]["Default"]
+        assert parameters[burst]["Default"] >= parameters[rate]["Default"]
 
 
 def test_stage_writes_json_access_logs() -> None:
@@ -414,6 +452,8 @@ def test_gateway_responses_are_problems_a_browser_can_read() -> None:
         assert {"ETag", "Location", "X-Request-Id", "Retry-After"} <= set(exposed), kind
         assert headers["X-Request-Id"] == "context.requestId", kind
         assert headers["Content-Type"] == "'application/problem+json'", kind
+        assert headers["Cache-Control"] == "'no-store'", kind
+        assert headers["X-Content-Type-Options"] == "'nosniff'", kind
         (body_template,) = response["ResponseTemplates"].values()
         body = json.loads(body_template)
         assert set(body) == {"type", "title", "status", "detail", "code", "requestId"}, kind
@@ -912,6 +952,8 @@ CONFIGURING_PARAMETERS = {
     "LogLevel": "DEBUG",
     "AllowSignup": "false",
     "SnapStart": "true",
+    "PublicMaxAge": "300",
+    "CursorSecretRotation": "1",
     "CorsAllowOrigins": "https://portfolio.example",
 }
 
@@ -944,14 +986,16 @@ def test_a_parameter_change_alone_publishes_a_version(name: str, value: str) -> 
 
 def test_the_longest_allowed_values_fit_the_version_description() -> None:
     origins = [f"https://www{n:02}.portfolio.example" for n in range(20)]
-    longest = ",".join(origins[:5]) + ",https://"
-    longest += "x" * (200 - len(longest) - len(".example")) + ".example"
-    assert len(longest) == 200
+    longest = ",".join(origins[:4]) + ",https://"
+    longest += "x" * (170 - len(longest) - len(".example")) + ".example"
+    assert len(longest) == 170
     overrides = {
         "Environment": "prod",
         "LogLevel": "WARNING",
         "AllowSignup": "false",
         "SnapStart": "false",
+        "PublicMaxAge": "86400",
+        "CursorSecretRotation": "999999",
         "CorsAllowOrigins": longest,
     }
     for name, value in overrides.items():  # each the longest its parameter allows

@@ -494,6 +494,6 @@ def test_readme_env_vars_example_sets_what_the_function_needs() -> None:
     required = {
         name.upper() for name, field in Settings.model_fields.items() if field.is_required()
     }
-    # Outside local and test the app needs the cursor secret, which only CloudFormation resolves.
-    assert required | {"CURSOR_SECRET", "ENVIRONMENT"} <= set(variables)
+    # Outside local and test the app needs the cursor secret, which it reads by its ARN.
+    assert required | {"CURSOR_SECRET_ARN", "ENVIRONMENT"} <= set(variables)
     assert variables["ENVIRONMENT"] not in {"local", "test"}

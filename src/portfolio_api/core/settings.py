@@ -57,6 +57,9 @@ class Settings(StackSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_allow_origins: tuple[str, ...] = ()
     allow_signup: bool = True
+    cursor_secret_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$"
+    )
     cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     public_max_age: int = Field(default=60, ge=0, le=86_400)
@@ -109,8 +112,31 @@ class Settings(StackSettings):
 
 
 def load_settings() -> Settings:
-    """The service's settings, read from the environment now."""
-    return _read(Settings)
+    """The service's settings, read from the environment now.
+
+    On AWS the cursor secret is not in the environment (where anyone allowed
+    `lambda:GetFunctionConfiguration` could read it): `CURSOR_SECRET_ARN` names it in Secrets
+    Manager, read here, once per container (SnapStart keeps it in the encrypted snapshot).
+    """
+    values = _environment_values(Settings)
+    arn = values.get("cursor_secret_arn")
+    if arn and "cursor_secret" not in values:
+        values["cursor_secret"] = _secret_value(str(arn))
+    return _validate(Settings, values)
+
+
+def _secret_value(arn: str) -> str:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from portfolio_api.db.client import secret_string
+
+    try:
+        return secret_string(arn)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise SettingsError(f"CURSOR_SECRET_ARN could not be read: {code}") from None
+    except (BotoCoreError, IndexError) as exc:
+        raise SettingsError(f"CURSOR_SECRET_ARN could not be read: {exc}") from None
 
 
 def load_stack_settings() -> StackSettings:
@@ -125,9 +151,13 @@ def _environment_values(kind: type[StackSettings]) -> dict[str, Any]:
 
 
 def _read[S: StackSettings](kind: type[S]) -> S:
+    return _validate(kind, _environment_values(kind))
+
+
+def _validate[S: StackSettings](kind: type[S], values: dict[str, Any]) -> S:
     """Turn pydantic's report into one line that names each bad setting."""
     try:
-        return kind.model_validate(_environment_values(kind))
+        return kind.model_validate(values)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

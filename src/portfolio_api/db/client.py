@@ -56,7 +56,7 @@ CLIENT_CONFIG = Config(
 )
 
 
-SERVICES = ("dynamodb", "cognito-idp")
+SERVICES = ("dynamodb", "cognito-idp", "secretsmanager")
 """Every AWS service the app calls."""
 
 _made: list[BaseClient] = []
@@ -154,6 +154,20 @@ def dynamodb_client(region: str) -> "DynamoDBClient":
 def cognito_client(region: str) -> "CognitoIdentityProviderClient":
     """The process-wide Cognito user-pools client for a region."""
     return cast("CognitoIdentityProviderClient", _client("cognito-idp", region))
+
+
+def secret_string(arn: str) -> str:
+    """A Secrets Manager secret's current string, read once (at init) by a client that is
+    closed straight after, so no socket of it lingers (or lands in a SnapStart snapshot)."""
+    region = arn.split(":")[3]
+    client: Any = _session().create_client(
+        "secretsmanager", region_name=region, config=CLIENT_CONFIG
+    )
+    try:
+        value: str = client.get_secret_value(SecretId=arn)["SecretString"]
+    finally:
+        client.close()
+    return value
 
 
 def close_connections() -> None:
