@@ -6,15 +6,19 @@ Run on demand (never part of the test suite; absolute figures depend on the mach
 
 What is compared, all in the Lambda package layout (layout.py):
 
-- the project's handler, `portfolio_api.main`, built from this checkout by the Makefile;
-- with `--baseline REV`, the same handler as built from an earlier revision;
+- the project's handler, `portfolio_api.main`, built from this checkout by the Makefile, its
+  cursor secret read from Secrets Manager at init (`CURSOR_SECRET_ARN`), as deployed;
+- the same handler given the secret in `CURSOR_SECRET` ("env"), for the read's cold-start cost;
+- with `--baseline REV`, the same handler as built from an earlier revision (given
+  `CURSOR_SECRET` too: a revision before the read ignores `CURSOR_SECRET_ARN`);
 - the peer, `peer_powertools.py`: a hand-tuned Powertools `APIGatewayRestResolver` app
-  (`enable_validation=True`) doing the same work (`peer_work.py`: the same Query on the same
-  table, the same JWT verification on the owner's request), whose body and ETag are checked
-  byte for byte against the project's in every round;
+  (`enable_validation=True`) doing the same work (`peer_work.py`: the same secret read at
+  init, the same Query on the same table, the same JWT verification and revocation
+  BatchGetItem on the owner's request), whose body and ETag are checked byte for byte against
+  the project's in every round;
 - the framework floor, `peer_fastapi.py`: FastAPI through Mangum doing the peer's work, one
   validated route and nothing else: what FastAPI + Mangum cost by themselves;
-- the floor, `floor_boto3.py`: a boto3 client and the same Query, no framework.
+- the floor, `floor_boto3.py`: boto3 clients, the same secret read and Query, no framework.
 
 Both requests are `GET /v1/blog/posts?limit=10`, the public one anonymous, the owner's with
 `status=all` and an ID token (stand_in.py seeds moto through the project's own API).
@@ -45,7 +49,8 @@ import layout
 import probes
 import stand_in
 
-Target = tuple[list[Path], str, dict[str, Any]]
+Target = tuple[list[Path], str, dict[str, Any], dict[str, str]]
+"""The package directories, the handler's module, the event, the environment."""
 
 
 def _spread(values: list[float]) -> tuple[float, float, float]:
@@ -58,9 +63,9 @@ def _row(label: str, ratios: list[float], detail: str = "") -> str:
     return f"| {label} | **{median:.2f}x** | {q1:.2f} to {q3:.2f} | {detail} |"
 
 
-def _ms(values: list[float]) -> str:
+def _ms(values: list[float], digits: int = 0) -> str:
     median, q1, q3 = _spread(values)
-    return f"{median * 1e3:.0f} ms ({q1 * 1e3:.0f} to {q3 * 1e3:.0f})"
+    return f"{median * 1e3:.{digits}f} ms ({q1 * 1e3:.{digits}f} to {q3 * 1e3:.{digits}f})"
 
 
 def _us(values: list[float]) -> str:
@@ -69,18 +74,18 @@ def _us(values: list[float]) -> str:
 
 
 def measure_cold(
-    targets: dict[str, Target], runtime: Path, env: dict[str, str], rounds: int
+    targets: dict[str, Target], runtime: Path, rounds: int
 ) -> dict[str, list[dict[str, Any]]]:
     """Every target once per round, in a fresh interpreter, in a new random order each round."""
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
     order = list(targets)
     for name in order:  # one unmeasured start each: the proxy meets every request once
-        paths, module, event = targets[name]
+        paths, module, event, env = targets[name]
         probes.python(probes.COLD, paths, runtime, module, json.dumps(event), env=env)
     for _ in range(rounds):
         random.shuffle(order)
         for name in order:
-            paths, module, event = targets[name]
+            paths, module, event, env = targets[name]
             figures = probes.python(probes.COLD, paths, runtime, module, json.dumps(event), env=env)
             assert figures["status"] == 200, (name, figures)
             results[name].append(figures)
@@ -133,6 +138,7 @@ def main() -> None:
         environment = stand_in.start()
         token = environment.pop("ID_TOKEN")
         env = {"PATH": os.environ.get("PATH", ""), **environment}
+        given = {**env, "CURSOR_SECRET": stand_in.CURSOR_SECRET}  # read from it, not fetched
         events = {
             "public": stand_in.api_event({"limit": "10"}, {}),
             "owner": stand_in.api_event(
@@ -141,18 +147,19 @@ def main() -> None:
         }
         targets: dict[str, Target] = {}
         for kind, event in events.items():
-            targets[f"ours {kind}"] = ([ours], "portfolio_api.main", event)
-            targets[f"peer {kind}"] = ([peer], "peer_powertools", event)
-            targets[f"fastapi {kind}"] = ([peer, ours], "peer_fastapi", event)
+            targets[f"ours {kind}"] = ([ours], "portfolio_api.main", event, env)
+            targets[f"peer {kind}"] = ([peer], "peer_powertools", event, env)
+            targets[f"fastapi {kind}"] = ([peer, ours], "peer_fastapi", event, env)
             if base:
-                targets[f"base {kind}"] = ([base], "portfolio_api.main", event)
-        targets["floor public"] = ([peer], "floor_boto3", events["public"])
+                targets[f"base {kind}"] = ([base], "portfolio_api.main", event, given)
+        targets["env public"] = ([ours], "portfolio_api.main", events["public"], given)
+        targets["floor public"] = ([peer], "floor_boto3", events["public"], env)
         print(f"{args.rounds} rounds of cold starts ...", file=sys.stderr, flush=True)
-        cold = measure_cold(targets, runtime, env, args.rounds)
+        cold = measure_cold(targets, runtime, args.rounds)
         print("warm calls, in turn in one process ...", file=sys.stderr, flush=True)
         warm = {"ours": measure_warm(ours, peer, runtime, events, env, args)}
         if base:
-            warm["base"] = measure_warm(base, peer, runtime, events, env, args)
+            warm["base"] = measure_warm(base, peer, runtime, events, given, args)
         print("the restore path ...", file=sys.stderr, flush=True)
         restores = [
             probes.python(probes.RESTORE, [ours], runtime, json.dumps(events["public"]), env=env)
@@ -201,6 +208,10 @@ def print_tables(
 
     print("\n| where the time goes | ratio | quartiles | context |")
     print("|---|---|---|---|")
+    read = [a["cold"] - b["cold"] for a, b in zip(cold["ours public"], cold["env public"],
+            strict=True)]  # fmt: skip
+    print(_row("cold public: secret from Secrets Manager / given in the environment",
+               cold_ratios("ours public", "env public"), f"difference {_ms(read, 1)}"))  # fmt: skip
     for kind in ("public", "owner"):
         print(_row(f"cold {kind}: FastAPI + Mangum floor / Powertools",
                    cold_ratios(f"fastapi {kind}", f"peer {kind}")))  # fmt: skip

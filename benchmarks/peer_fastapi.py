@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, Header, Query, Response
 from jose.exceptions import JOSEError
 from mangum import Mangum
-from peer_work import Denied, list_page, principal_groups
+from peer_work import Denied, Unauthorized, list_page, principal_groups
 
 app = FastAPI()
 
@@ -27,7 +27,7 @@ async def list_posts(
         body, etag = list_page(status, limit, principal_groups(authorization))
     except Denied:
         return Response('{"status":403}', 403, media_type="application/problem+json")
-    except JOSEError:
+    except (JOSEError, Unauthorized):
         return Response('{"status":401}', 401, media_type="application/problem+json")
     return Response(body, 200, headers={"ETag": etag}, media_type="application/json")
 

@@ -1,7 +1,8 @@
 """The peer: a hand-tuned AWS Lambda Powertools app serving `GET /v1/blog/posts`.
 
 An `APIGatewayRestResolver` with `enable_validation=True` validates the query; `peer_work` does
-what the project does, by hand. The benchmark copies this file into the peer's package.
+what the project does, by hand, the cursor secret's read at import included. The benchmark
+copies this file into the peer's package.
 """
 
 from typing import Annotated, Any, Literal
@@ -9,7 +10,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from jose.exceptions import JOSEError
-from peer_work import Denied, list_page, principal_groups
+from peer_work import Denied, Unauthorized, list_page, principal_groups
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -30,8 +31,8 @@ def _denied(_error: Denied) -> Response[str]:
     return Response(403, "application/problem+json", '{"status":403}')
 
 
-@app.exception_handler(JOSEError)
-def _unauthorized(_error: JOSEError) -> Response[str]:
+@app.exception_handler([JOSEError, Unauthorized])
+def _unauthorized(_error: Exception) -> Response[str]:
     return Response(401, "application/problem+json", '{"status":401}')
 
 

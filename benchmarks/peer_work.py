@@ -1,13 +1,16 @@
 """What both peers do for `GET /v1/blog/posts`, hand-written: the work, without a framework.
 
-The same calls as the project (python-jose's RS256 verification against the pool's JWKS,
-fetched once; one DynamoDB Query) and the same answer (the summary fields in the project's
-order, compact JSON, the weak ETag of the body). The benchmark checks the bytes in every round.
+The same calls as the project (the cursor secret read from Secrets Manager once, at import;
+python-jose's RS256 verification against the pool's JWKS, fetched once; for a token, the
+strongly consistent BatchGetItem of its session's and its user's revocation records; one
+DynamoDB Query) and the same answer (the summary fields in the project's order, compact JSON,
+the weak ETag of the body). The benchmark checks the bytes in every round.
 """
 
 import hashlib
 import json
 import os
+import time
 import urllib.request
 from decimal import Decimal
 from typing import Any
@@ -34,6 +37,22 @@ CONFIG = Config(
     tcp_keepalive=True,
 )
 
+
+def _secret(arn: str) -> str:
+    """The secret's string, read as the project reads it: one call, by a client closed after.
+
+    A plain boto3 client on the default session: Powertools' `parameters.get_secret` would
+    import its five providers and build a second boto3 session for the one call.
+    """
+    client = boto3.client("secretsmanager", region_name=arn.split(":")[3], config=CONFIG)
+    try:
+        value: str = client.get_secret_value(SecretId=arn)["SecretString"]
+    finally:
+        client.close()
+    return value
+
+
+CURSOR_SECRET = _secret(os.environ["CURSOR_SECRET_ARN"])  # paid for, as the project pays
 dynamodb = boto3.client("dynamodb", region_name=REGION, config=CONFIG)
 _keys: dict[str, Any] = {}
 
@@ -42,8 +61,13 @@ class Denied(Exception):
     """A request the caller may not make."""
 
 
+class Unauthorized(Exception):
+    """A token that is refused though it verifies: its session has ended."""
+
+
 def principal_groups(authorization: str | None) -> list[str] | None:
-    """The verified caller's groups; None when anonymous; `Denied` for any defect."""
+    """The verified caller's groups; None when anonymous; `Denied` for any defect,
+    `Unauthorized` for an ended session."""
     if not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
@@ -78,7 +102,33 @@ def principal_groups(authorization: str | None) -> list[str] | None:
         ok = use == "access" and claims.get("client_id") == CLIENT_ID and "aud" not in claims
     if not ok:
         raise Denied
+    _ensure_active(claims)
     return list(claims.get("cognito:groups") or [])
+
+
+def _ensure_active(claims: dict[str, Any]) -> None:
+    """`Unauthorized` when the token's session was ended, or its user's sessions were."""
+    signed_in = claims.get("auth_time", claims["iat"])
+    if not isinstance(signed_in, int | float) or isinstance(signed_in, bool):
+        raise Unauthorized
+    wanted = [{"PK": {"S": f"REVOKED#USER#{claims['sub']}"}, "SK": {"S": "REVOKED"}}]
+    session = claims.get("origin_jti")
+    if isinstance(session, str) and session:
+        wanted.append({"PK": {"S": f"REVOKED#SESSION#{session}"}, "SK": {"S": "REVOKED"}})
+    request: Any = {TABLE: {"Keys": wanted, "ConsistentRead": True}}
+    found: list[dict[str, Any]] = []
+    while request:
+        answer = dynamodb.batch_get_item(RequestItems=request)
+        found += answer.get("Responses", {}).get(TABLE, [])
+        request = answer.get("UnprocessedKeys")
+        if request:
+            time.sleep(0.05)
+    for item in found:
+        ended_before = item.get("endedBefore")
+        if item["PK"]["S"].startswith("REVOKED#SESSION#") or (
+            ended_before is not None and int(signed_in) < int(ended_before["N"])
+        ):
+            raise Unauthorized
 
 
 def _plain(value: Any) -> Any:

@@ -1,10 +1,12 @@
-"""The table and the pool every target reads: moto on loopback, seeded through the project's API.
+"""The table, the pool and the secret every target reads: moto on loopback, seeded through the
+project's API.
 
 A replaying proxy stands in front of moto: it forwards a request the first time and answers the
-same request from memory after that. The table does not change while the benchmark reads it, so
-a replayed answer is the answer moto would give, and botocore still builds, signs, sends and
-parses every call; moto's own time per Query (about 13 ms here, far more than either framework
-spends) stays out of the figures.
+same request from memory after that, whatever the service (a request is its method, path, body
+and `X-Amz-Target`: the Query, the revocation BatchGetItem and GetSecretValue alike). Neither the
+table nor the secret changes while the benchmark reads them, so a replayed answer is the answer
+moto would give, and botocore still builds, signs, sends and parses every call; moto's own time
+per Query (about 13 ms here, far more than either framework spends) stays out of the figures.
 """
 
 import http.server
@@ -17,6 +19,9 @@ from typing import Any, ClassVar
 
 REGION = "us-east-1"
 POSTS = 5
+CURSOR_SECRET = "b" * 48
+"""The cursor secret's value: in Secrets Manager for the targets, given directly to those that
+read it from the environment (the baseline, and the project when its cost is measured)."""
 
 
 def _free_port() -> int:
@@ -107,6 +112,9 @@ def start() -> dict[str, str]:
         cognito, UserRepository(dynamodb, stack.table_name), user_pool_id=stack.user_pool_id,
         email=email, password=password, owner_group=OWNER_GROUP, clock=system_clock,
     )  # fmt: skip
+    secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="portfolio-bench-cursor", SecretString=CURSOR_SECRET
+    )
     tokens = cognito.initiate_auth(
         ClientId=stack.client_id,
         AuthFlow="USER_PASSWORD_AUTH",
@@ -124,12 +132,15 @@ def start() -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_NAME": "ApiFunction",  # as Lambda sets it
         "CORS_ALLOW_ORIGINS": "*",
         "ALLOW_SIGNUP": "true",
-        "CURSOR_SECRET": "b" * 48,
+        "CURSOR_SECRET_ARN": secret["ARN"],  # as deployed: read at init (GetSecretValue)
     }
     os.environ.update(environment)
     from portfolio_api.main import create_app  # builds an app from the environment at import
 
-    settings = Settings(**{k.lower(): v for k, v in environment.items() if not k.startswith("AWS")})
+    settings = Settings(
+        **{k.lower(): v for k, v in environment.items() if not k.startswith("AWS")},
+        cursor_secret=CURSOR_SECRET,
+    )
     client = TestClient(create_app(settings.model_copy(update={"log_level": "WARNING"})))
     bearer = {"Authorization": f"Bearer {tokens['IdToken']}"}
     for n in range(POSTS):
