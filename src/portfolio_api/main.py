@@ -26,6 +26,7 @@ from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from portfolio_api import snapstart
 from portfolio_api.api.deferred import DeferredRouters, load_deferred_routes
 from portfolio_api.api.problems import install_problem_handlers
+from portfolio_api.api.responses import ANY_REQUEST, problem_responses
 from portfolio_api.api.routers import analytics, health, products
 from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 
 def _openapi_document(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document without its default 422s: this API answers validation with a 400."""
+    """FastAPI's document without its default 422s (this API answers validation with a 400),
+    and with the answers any request may get (`ANY_REQUEST`) on every operation."""
     if app.openapi_schema is None:
         load_deferred_routes(app.router)
         document = get_openapi(
@@ -114,6 +116,8 @@ def _openapi_document(app: FastAPI) -> dict[str, Any]:
                 responses = operation.get("responses", {})
                 if responses.get("422", {}).get("description") == "Validation Error":
                     del responses["422"]
+                for status, answer in problem_responses(*ANY_REQUEST).items():
+                    responses.setdefault(str(status), answer)
         schemas = document.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)

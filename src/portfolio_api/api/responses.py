@@ -37,11 +37,30 @@ _DESCRIPTIONS = {
     413: "Body over 1 MiB",
     422: "Idempotency-Key reused with another body",
     429: "Rate limited",
+    500: "Internal error (never with details)",
+    503: "An AWS service is unavailable or slow, or the time budget is spent: retry later",
+}
+
+UNAVAILABLE = 503
+"""Every route that declares problems reaches DynamoDB or Cognito (a token's check reads its
+keys and its session's records), so each may be refused this way; `problems()` adds it."""
+
+ANY_REQUEST = (413, 500)
+"""What any request may be answered, whatever its route: the edge's body limit (decided before
+routing) and the last resort. `_openapi_document` (main.py) adds them to every operation."""
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified (`If-None-Match`)"}
 }
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries documenting problem+json answers."""
+    """`responses=` entries documenting problem+json answers, `UNAVAILABLE` among them."""
+    return problem_responses(*statuses, UNAVAILABLE)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem+json answers of exactly these statuses."""
     return {
         status: {
             "description": _DESCRIPTIONS.get(status, "Error"),

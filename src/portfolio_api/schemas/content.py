@@ -29,13 +29,20 @@ Summary = Annotated[str, Field(max_length=500)]
 
 
 def _normalise_tags(value: Any) -> Any:
-    """Lower-case, trimmed, unique, in the order given."""
+    """Lower-case, trimmed, unique, in the order given; anything but text is left for the type
+    check to refuse (a 400), since it may be unhashable (`[{}]`) and cannot be deduplicated."""
     if not isinstance(value, list):
         return value
-    seen: dict[str, None] = {}
+    seen: set[str] = set()
+    tags: list[Any] = []
     for tag in value:
-        seen.setdefault(tag.strip().lower() if isinstance(tag, str) else tag, None)
-    return list(seen)
+        if isinstance(tag, str):
+            tag = tag.strip().lower()
+            if tag in seen:
+                continue
+            seen.add(tag)
+        tags.append(tag)
+    return tags
 
 
 Tags = Annotated[

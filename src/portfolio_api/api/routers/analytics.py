@@ -69,7 +69,7 @@ async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) ->
 @router.get(
     "/v1/visitors/count",
     response_model=VisitorCount,
-    responses=problems(401),
+    responses=problems(400, 401),
     dependencies=PUBLIC_READ,
 )
 async def visitor_count(analytics: AnalyticsDep) -> ExactJSONResponse:
@@ -101,7 +101,7 @@ async def count_view(
 @router.get(
     "/v1/analytics/views/total",
     response_model=ViewsTotal,
-    responses=problems(401),
+    responses=problems(400, 401),
     dependencies=PUBLIC_READ,
 )
 async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
@@ -138,7 +138,7 @@ async def top(query: Annotated[TopQuery, Query()], analytics: AnalyticsDep) -> E
 @router.get(
     "/v1/analytics/summary",
     response_model=Summary,
-    responses=problems(401, 403),
+    responses=problems(400, 401, 403),
     dependencies=OWNER_READ,
 )
 async def summary(analytics: AnalyticsDep) -> ExactJSONResponse:

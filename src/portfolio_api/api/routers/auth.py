@@ -101,7 +101,7 @@ async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | Challenge:
 @router.post(
     "/challenge",
     response_model=Tokens | Challenge,
-    responses=problems(400, 401, 429),
+    responses=problems(400, 401, 403, 429),
     dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Challenge:
@@ -109,7 +109,7 @@ async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Ch
     return auth.answer_challenge(body)
 
 
-@router.post("/refresh", response_model=RefreshedTokens, responses=problems(400, 401))
+@router.post("/refresh", response_model=RefreshedTokens, responses=problems(400, 401, 429))
 async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens:
     """New ID and access tokens from a refresh token.
 
@@ -119,7 +119,7 @@ async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens
     return auth.refresh(body.refresh_token)
 
 
-@router.post("/logout", status_code=NO_CONTENT, responses=problems(401))
+@router.post("/logout", status_code=NO_CONTENT, responses=problems(400, 401, 429))
 async def logout(
     user: CurrentUser, token: BearerToken, auth: AuthServiceDep, body: LogoutRequest | None = None
 ) -> Response:
@@ -157,7 +157,7 @@ async def reset_password(body: ResetPasswordRequest, auth: AuthServiceDep) -> Re
     return Response(status_code=NO_CONTENT)
 
 
-@router.post("/change-password", status_code=NO_CONTENT, responses=problems(400, 401, 429))
+@router.post("/change-password", status_code=NO_CONTENT, responses=problems(400, 401, 403, 429))
 async def change_password(
     body: ChangePasswordRequest, user: CurrentUser, token: BearerToken, auth: AuthServiceDep
 ) -> Response:

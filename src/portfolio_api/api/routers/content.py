@@ -18,7 +18,7 @@ from portfolio_api.api.deps import (
     OptionalUser,
 )
 from portfolio_api.api.idempotency import IdempotentCreateDep
-from portfolio_api.api.responses import problems, resource_response
+from portfolio_api.api.responses import NOT_MODIFIED, problems, resource_response
 from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.etag import etag_for, matches_if_none_match
 from portfolio_api.core.exact_json import DecimalJSONRoute
@@ -71,7 +71,11 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
     page_model = Page[spec.summary_model]  # type: ignore[name-defined]
     item_path = spec.path + "/{id}"
 
-    @router.get(spec.path, response_model=page_model, responses=problems(400, 401, 403))
+    @router.get(
+        spec.path,
+        response_model=page_model,
+        responses={**NOT_MODIFIED, **problems(400, 401, 403)},
+    )
     async def list_items(
         filters: Annotated[filters_model, Query()],  # type: ignore[valid-type]
         principal: OptionalUser,
@@ -95,8 +99,8 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         response_model=read,
         responses={
             301: {"description": "A former slug: `Location` names the current one"},
-            304: {"description": "Not modified (`If-None-Match`)"},
-            **problems(401, 404),
+            **NOT_MODIFIED,
+            **problems(400, 401, 404),
         },
     )
     async def get_item(
@@ -150,7 +154,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
     @router.delete(
         item_path,
         status_code=status.HTTP_204_NO_CONTENT,
-        responses=problems(401, 403, 404, 412),
+        responses=problems(401, 403, 404, 409, 412),
         dependencies=OWNER_ONLY,
     )
     async def delete_item(
@@ -163,7 +167,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
     @router.post(
         item_path + "/publish",
         response_model=read,
-        responses=problems(401, 403, 404),
+        responses=problems(401, 403, 404, 409),
         dependencies=OWNER_ONLY,
     )
     async def publish_item(item_id: ItemId, service: ContentServiceDep) -> JSONResponse:
@@ -173,7 +177,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
     @router.post(
         item_path + "/unpublish",
         response_model=read,
-        responses=problems(401, 403, 404),
+        responses=problems(401, 403, 404, 409),
         dependencies=OWNER_ONLY,
     )
     async def unpublish_item(item_id: ItemId, service: ContentServiceDep) -> JSONResponse:
@@ -186,7 +190,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
             spec.counts_path,
             response_model=FacetCounts,
             tags=[spec.tag],
-            responses=problems(401),
+            responses={**NOT_MODIFIED, **problems(401)},
             dependencies=TOKEN_CHECKED_IF_PRESENT,
         )
         async def facet_counts(

@@ -63,7 +63,7 @@ async def get_product(
 @router.patch(
     "/{productId}",
     response_model=Product,
-    responses=problems(400, 401, 403, 404, 412),
+    responses=problems(400, 401, 403, 404, 409, 412),
     dependencies=OWNER_ONLY,
 )
 async def update_product(

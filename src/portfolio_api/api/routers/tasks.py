@@ -50,7 +50,7 @@ async def get_task(task_id: TaskId, user: CurrentUser, tasks: TaskServiceDep) ->
     return resource_response(tasks.get(user, task_id))
 
 
-@router.patch("/{taskId}", response_model=Task, responses=problems(400, 401, 404, 412))
+@router.patch("/{taskId}", response_model=Task, responses=problems(400, 401, 404, 409, 412))
 async def update_task(
     task_id: TaskId,
     body: TaskUpdate,  # type: ignore[valid-type]

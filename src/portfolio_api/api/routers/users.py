@@ -30,7 +30,7 @@ async def get_me(user: CurrentUser, users: UserServiceDep, response: Response) -
     return profile
 
 
-@router.patch("/me", response_model=Profile, responses=problems(400, 401, 412))
+@router.patch("/me", response_model=Profile, responses=problems(400, 401, 404, 412))
 async def update_me(
     body: ProfileUpdate,
     user: CurrentUser,
