@@ -114,6 +114,11 @@ def client(app: FastAPI) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header that sends `token`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 @dataclass
 class SignedInUser:
     email: str
@@ -125,7 +130,7 @@ class SignedInUser:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.id_token}"}
+        return bearer(self.id_token)
 
 
 @pytest.fixture

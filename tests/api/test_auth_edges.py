@@ -84,19 +84,38 @@ def test_cognito_errors_map_to_the_contract(
         assert response.headers["retry-after"]
 
 
-def test_an_invalid_token_on_a_public_auth_route_is_401(
+def test_the_auth_routes_that_need_no_user_ignore_the_authorization_header(
     client: TestClient, member: SignedInUser
 ) -> None:
-    junk = {"Authorization": "Bearer junk"}
-    login = client.post(
-        "/v1/auth/login", json={"email": member.email, "password": PASSWORD}, headers=junk
-    )
-    assert login.status_code == 401 and login.json()["code"] == "unauthorized"
-    # refresh is the exception: clients refresh when their ID token has just expired
-    refreshed = client.post(
-        "/v1/auth/refresh", json={"refreshToken": member.refresh_token}, headers=junk
-    )
-    assert refreshed.status_code == 200
+    # Given a session that has ended, whose token the client still sends, and a junk token
+    assert client.post("/v1/auth/logout", headers=member.headers).status_code == 204
+    for stale in (member.headers, {"Authorization": "Bearer junk"}):
+        # Then signing in again works as if no header were sent
+        login = client.post(
+            "/v1/auth/login", json={"email": member.email, "password": PASSWORD}, headers=stale
+        )
+        assert login.status_code == 200, login.text
+        refreshed = client.post(
+            "/v1/auth/refresh", json={"refreshToken": login.json()["refreshToken"]}, headers=stale
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        # and every other route that needs no user answers as it would anonymously
+        email = {"email": member.email}
+        for path, body, status in (
+            ("/v1/auth/register", {**email, "password": PASSWORD, "name": "Again"}, 409),
+            ("/v1/auth/confirm", {**email, "code": "123456"}, 204),
+            ("/v1/auth/resend-code", email, 204),
+            ("/v1/auth/forgot-password", email, 204),
+            ("/v1/auth/reset-password", {**email, "code": "1", "newPassword": PASSWORD}, 204),
+            (
+                "/v1/auth/challenge",
+                {**email, "challenge": "SMS_MFA", "session": "s", "code": "1"},
+                401,
+            ),
+        ):
+            answer = client.post(path, json=body, headers=stale)
+            assert answer.status_code == status, (path, answer.text)
+            assert answer.status_code != 401 or answer.json()["code"] != "unauthorized", path
 
 
 def test_logout_with_an_access_token_revokes_refresh_tokens(

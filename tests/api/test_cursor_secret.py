@@ -80,5 +80,12 @@ def test_an_unreadable_secret_stops_the_start_naming_the_setting(
 @pytest.mark.usefixtures("deployed_environment")
 def test_outside_local_a_secret_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CURSOR_SECRET_ARN", raising=False)
-    with pytest.raises(SettingsError, match="CURSOR_SECRET is missing"):
+    with pytest.raises(SettingsError, match=r"CURSOR_SECRET is missing \(or CURSOR_SECRET_ARN"):
+        load_settings()
+
+
+@pytest.mark.usefixtures("deployed_environment")
+def test_a_malformed_secret_arn_is_named_before_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURSOR_SECRET_ARN", "my-secret")
+    with pytest.raises(SettingsError, match="CURSOR_SECRET_ARN is not an ARN: my-secret"):
         load_settings()

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from portfolio_api.core.clock import system_clock
+from portfolio_api.core.errors import ServiceUnavailable
 from portfolio_api.core.settings import Settings
 from portfolio_api.db import keys
 from portfolio_api.db.client import dynamodb_client
@@ -22,20 +23,16 @@ from portfolio_api.repositories.revocations import RevocationRepository
 from portfolio_api.repositories.users import UserRepository
 from portfolio_api.services.sessions import SessionGuard
 from portfolio_api.services.user_removal import delete_user
-from tests.conftest import OWNER_GROUP, PASSWORD, SignedInUser
+from tests.conftest import OWNER_GROUP, PASSWORD, SignedInUser, bearer
 
 NEW_PASSWORD = "Battery-Staple-7?"
 
 # One route of each kind a token can reach.
 ROUTES = {
     "user": "/v1/users/me",
-    "owner": "/v1/blog/posts?status=draft",
+    "owner": "/v1/analytics/summary",
     "public, optional auth": "/v1/blog/posts",
 }
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def answers(client: TestClient, token: str) -> dict[str, tuple[int, str | None]]:
@@ -160,6 +157,48 @@ def test_a_password_change_ends_every_session_and_the_new_password_signs_in_at_o
     assert answers(client, again["idToken"]) == ALL_OK
 
 
+def test_a_password_change_that_failed_after_the_change_is_finished_by_its_retry(
+    client: TestClient,
+    make_user: Callable[..., SignedInUser],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an owner on two devices, and a table that refuses the first write of revocations
+    phone = make_user("owner@example.com", groups=(OWNER_GROUP,))
+    next_second()
+    laptop = sign_in(client, phone.email)
+    write = RevocationRepository.end
+    attempts: list[str] = []
+
+    def unavailable_once(self: RevocationRepository, **record: Any) -> None:
+        attempts.append("sent")
+        if len(attempts) == 1:
+            raise ServiceUnavailable("The database is unavailable.")
+        write(self, **record)
+
+    monkeypatch.setattr(RevocationRepository, "end", unavailable_once)
+    change = {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}
+
+    # When the change is made, but its sessions could not be ended
+    first = client.post("/v1/auth/change-password", json=change, headers=bearer(laptop["idToken"]))
+    assert first.status_code == 503, first.text
+    assert answers(client, phone.id_token) == ALL_OK  # not yet ended
+
+    # Then the client's retry, though the current password it sends is now the old one,
+    # finishes the work: every session ends
+    again = client.post("/v1/auth/change-password", json=change, headers=bearer(laptop["idToken"]))
+    assert again.status_code == 204, again.text
+    assert answers(client, phone.id_token) == ALL_REFUSED
+    assert answers(client, laptop["idToken"]) == ALL_REFUSED
+    renewed = client.post("/v1/auth/refresh", json={"refreshToken": phone.refresh_token})
+    assert renewed.status_code == 401
+    # while a wrong current password with a wrong new one is refused as ever
+    wrong = {"currentPassword": "Wrong-Pass-1!", "newPassword": "Other-Pass-2?"}
+    fresh = sign_in(client, phone.email, NEW_PASSWORD)
+    refused = client.post("/v1/auth/change-password", json=wrong, headers=bearer(fresh["idToken"]))
+    assert (refused.status_code, refused.json()["code"]) == (401, "invalid_credentials")
+    assert answers(client, fresh["idToken"]) == ALL_OK
+
+
 def test_revocation_records_expire_and_the_cut_off_never_moves_back(
     settings: Settings, dynamodb: Any, stack: LocalStack
 ) -> None:
@@ -180,6 +219,10 @@ def test_revocation_records_expire_and_the_cut_off_never_moves_back(
         item = dynamodb.get_item(TableName=stack.table_name, Key=wire_key)["Item"]
         expiries[item[keys.ENTITY]["S"]] = int(item[keys.TTL_ATTRIBUTE]["N"])
     assert expiries == {"RevokedSession": 8000, "EndedSessions": 9000}
+    # and an end resent exactly (the same cut-off) fails nothing and moves nothing
+    revocations.end(session_id="s1", sub="u1", before=2000, revoked_at="t1", expires_at=9000)
+    found = revocations.revocation("s1", "u1")
+    assert (found.session_revoked, found.sessions_ended_before) == (True, 2000)
     # and a session nobody ended meets nothing
     other = revocations.revocation("s2", "u2")
     assert (other.session_revoked, other.sessions_ended_before) == (False, None)

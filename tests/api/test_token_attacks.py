@@ -29,7 +29,7 @@ from portfolio_api.core.settings import Settings
 from portfolio_api.local.definitions import create_app_client_arguments, create_user_pool_arguments
 from portfolio_api.local.stack import LocalStack
 from portfolio_api.main import create_app
-from tests.conftest import PASSWORD, REGION, SignedInUser
+from tests.conftest import PASSWORD, REGION, SignedInUser, bearer
 
 ME = "/v1/users/me"
 KID = "dummy"  # the kid of moto's signing key, as its JWKS lists it
@@ -160,10 +160,6 @@ def assert_unauthorized(response: Any) -> None:
     # Nothing of the profile leaks into the error.
     assert "userId" not in body
     assert "email" not in body
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --- the baseline: what is accepted --------------------------------------------------------------

@@ -16,6 +16,11 @@ def test_profile_key_is_golden() -> None:
     assert keys.user_profile("1234-abcd") == {"PK": "USER#1234-abcd", "SK": "PROFILE"}
 
 
+def test_revocation_keys_are_golden() -> None:
+    assert keys.revoked_session("jti-1") == {"PK": "REVOKED#SESSION#jti-1", "SK": "REVOKED"}
+    assert keys.ended_sessions("1234-abcd") == {"PK": "REVOKED#USER#1234-abcd", "SK": "REVOKED"}
+
+
 def test_every_index_key_is_declared_as_a_string_attribute() -> None:
     arguments = create_table_arguments("t")
     declared = {a["AttributeName"]: a["AttributeType"] for a in arguments["AttributeDefinitions"]}

@@ -76,3 +76,13 @@ async def idempotent_create(
 
 
 IdempotentCreateDep = Annotated[IdempotentCreate, Depends(idempotent_create)]
+
+
+async def anonymous_idempotent_create(
+    request: Request, container: ContainerDep, key: IdempotencyKeyHeader = None
+) -> IdempotentCreate:
+    """For a route that needs no user and ignores `Authorization` (sign-up): always anonymous."""
+    return IdempotentCreate(request, key, "anonymous", container)
+
+
+AnonymousIdempotentCreateDep = Annotated[IdempotentCreate, Depends(anonymous_idempotent_create)]

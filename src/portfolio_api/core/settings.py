@@ -5,6 +5,7 @@ asked of pydantic-settings, whose import (with python-dotenv) cost a fortieth of
 """
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from typing import Any, Literal
@@ -24,6 +25,7 @@ APP_VERSION = "0.1.0"
 
 _EPHEMERAL_ENVIRONMENTS = ("local", "test")
 _POOL_ID_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$"
+_SECRET_ARN_PATTERN = r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$"
 
 
 class SettingsError(RuntimeError):
@@ -57,9 +59,7 @@ class Settings(StackSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_allow_origins: tuple[str, ...] = ()
     allow_signup: bool = True
-    cursor_secret_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$"
-    )
+    cursor_secret_arn: str | None = Field(default=None, pattern=_SECRET_ARN_PATTERN)
     cursor_secret: SecretStr | None = Field(default=None, validate_default=True)
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     public_max_age: int = Field(default=60, ge=0, le=86_400)
@@ -74,7 +74,7 @@ class Settings(StackSettings):
         if value is None:
             if info.data.get("environment") in _EPHEMERAL_ENVIRONMENTS:
                 return SecretStr(secrets.token_urlsafe(32))
-            raise PydanticCustomError("missing", "required outside local and test")
+            raise PydanticCustomError("missing", "or CURSOR_SECRET_ARN, outside local and test")
         if len(value.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters")
         return value
@@ -121,7 +121,9 @@ def load_settings() -> Settings:
     values = _environment_values(Settings)
     arn = values.get("cursor_secret_arn")
     if arn and "cursor_secret" not in values:
-        values["cursor_secret"] = _secret_value(str(arn))
+        if not re.match(_SECRET_ARN_PATTERN, arn):
+            raise SettingsError(f"Invalid configuration: CURSOR_SECRET_ARN is not an ARN: {arn}")
+        values["cursor_secret"] = _secret_value(arn)
     return _validate(Settings, values)
 
 
@@ -135,7 +137,7 @@ def _secret_value(arn: str) -> str:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         raise SettingsError(f"CURSOR_SECRET_ARN could not be read: {code}") from None
-    except (BotoCoreError, IndexError) as exc:
+    except BotoCoreError as exc:
         raise SettingsError(f"CURSOR_SECRET_ARN could not be read: {exc}") from None
 
 
@@ -150,6 +152,12 @@ def _environment_values(kind: type[StackSettings]) -> dict[str, Any]:
     return {field: by_name[field] for field in kind.model_fields if field in by_name}
 
 
+def _reason(kind: str, message: str) -> str:
+    if kind != "missing":
+        return f"is malformed: {message}"
+    return "is missing" if message == "Field required" else f"is missing ({message})"
+
+
 def _read[S: StackSettings](kind: type[S]) -> S:
     return _validate(kind, _environment_values(kind))
 
@@ -162,7 +170,7 @@ def _validate[S: StackSettings](kind: type[S], values: dict[str, Any]) -> S:
         problems = []
         for error in exc.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else "settings"
-            reason = "is missing" if error["type"] == "missing" else f"is malformed: {error['msg']}"
+            reason = _reason(error["type"], error["msg"])
             problems.append(f"{name} {reason}")
         raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None
 

@@ -27,7 +27,8 @@ Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's 
 | idempotency record    | TransactWriteItems: one conditional Put; PK=IDEMPOTENCY#<digest> | POST |
 | token still valid?    | BatchGetItem (consistent) of REVOKED#SESSION#<origin_jti> and     |
 |                       | REVOKED#USER#<sub>, one per request that carries a token | all   |
-| end sessions          | TransactWriteItems: Put session mark, Update user cut-off | logout  |
+| end sessions          | TransactWriteItems: Put session mark, Update user cut-off | logout, |
+|                       | (`endedBefore < :before`)           change-password, delete-user |
 | a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
 | tasks by status       | Query   | GSI1  | GSI1PK=USER#<sub>#TASKS#status#<s>    | ?status=    |
 | tasks by priority     | Query   | GSI2  | GSI2PK=USER#<sub>#TASKS#priority#<p>  | ?priority=  |

@@ -149,15 +149,18 @@ class AuthService:
 
     def login(self, request: LoginRequest) -> Tokens | Challenge:
         """Password sign-in: tokens, or the challenge Cognito asks to be answered first."""
-        response = self._call(
+        return _tokens_or_challenge(self._password_sign_in(request.email, request.password))
+
+    def _password_sign_in(self, username: str, password: str) -> Any:
+        """Cognito's answer to a password sign-in (by e-mail, or by username)."""
+        return self._call(
             lambda: self._cognito.initiate_auth(
                 ClientId=self._client_id,
                 AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": request.email, "PASSWORD": request.password},
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
             ),
             _LOGIN_ERRORS,
         )
-        return _tokens_or_challenge(response)
 
     def answer_challenge(self, request: ChallengeRequest) -> Tokens | Challenge:
         """Answer NEW_PASSWORD_REQUIRED or an MFA challenge with the session from login."""
@@ -275,9 +278,33 @@ class AuthService:
     ) -> None:
         """Change the password, proving the current one, and end every session of the user.
 
-        Cognito's ChangePassword takes an access token. A caller holding one is served directly;
-        for an ID token the current password is proven by a sign-in, whose access token is used.
+        Safe to resend: when the current password is refused but the new one signs in, an
+        earlier attempt changed it and failed after (ending the sessions, say), and this one
+        finishes its work. The new password's sign-in proves as much as the current one's.
         """
+        try:
+            self._change_password(principal, token, request)
+        except InvalidCredentials:
+            if not self._signs_in(principal, request.new_password):
+                raise
+        # Every session ends with the old password, the caller's included: refresh tokens at
+        # Cognito (by the admin call, which needs no token that may have been signed out),
+        # ID and access tokens here.
+        username = principal.email or principal.username or principal.sub
+        self._call(
+            lambda: self._cognito.admin_user_global_sign_out(
+                UserPoolId=self._pool_id, Username=username
+            ),
+            {"UserNotFoundException": _bad_refresh_token},
+        )
+        self._sessions.end_every_session(principal)
+
+    def _change_password(
+        self, principal: Principal, token: str, request: ChangePasswordRequest
+    ) -> None:
+        """Cognito's ChangePassword takes an access token. A caller holding one is served
+        directly; for an ID token the current password is proven by a sign-in, whose access
+        token is used."""
         access_token = token if principal.token_use == "access" else None
         if access_token is None:
             if not principal.email:
@@ -304,13 +331,17 @@ class AuthService:
                 "PasswordHistoryPolicyViolationException": _invalid_password,
             },
         )
-        # Every session ends with the old password, the caller's included: refresh tokens at
-        # Cognito, ID and access tokens here.
-        self._call(
-            lambda: self._cognito.global_sign_out(AccessToken=access_token),
-            {"NotAuthorizedException": None},
-        )
-        self._sessions.end_every_session(principal.sub, principal)
+
+    def _signs_in(self, principal: Principal, password: str) -> bool:
+        """Whether the caller's user signs in with `password` (tokens or a challenge alike)."""
+        name = principal.email or principal.username
+        if not name:
+            return False
+        try:
+            self._password_sign_in(name, password)
+        except (InvalidCredentials, ValidationFailed):
+            return False
+        return True
 
     def _call(self, operation: Callable[[], Any], errors: ErrorMap) -> Any:
         """Run one Cognito call; known error codes map as given, `None` meaning "ignore"."""

@@ -47,37 +47,49 @@ class SessionGuard:
         """Logout: this sign-in's tokens are refused from now on.
 
         A token without `origin_jti` (from a client without token revocation) names no
-        session, so every session of its user ends instead.
+        session, so every session of its user ends instead, its own sign-in's second included.
         """
         if principal.session_id is None:
-            self.end_every_session(principal.sub, principal)
+            before = max(self._this_second(), principal.authenticated_at + 1)
+            self._end(session_id=None, sub=principal.sub, before=before)
         else:
             self._end(session_id=principal.session_id, sub=None, before=0)
 
-    def end_every_session(self, sub: str, current: Principal | None = None) -> None:
-        """Password change or deletion: every session the user began before now has ended,
+    def end_every_session(self, current: Principal) -> None:
+        """A password change: every session the caller's user began before now has ended,
         and the caller's own session with them.
 
         The cut-off is the current whole second, since tokens state their sign-in time in
         whole seconds: a session begun earlier in this very second (other than the caller's)
         outlives it, and one begun right after the change, in the same second, is not refused.
         """
-        self._end(
-            session_id=current.session_id if current else None,
-            sub=sub,
-            before=math.floor(self._clock().timestamp()),
-        )
+        self._end(session_id=current.session_id, sub=current.sub, before=self._this_second())
 
     def end_account(self, sub: str) -> None:
-        """A deleted user: every session to this second included, since none may follow."""
-        self._end(session_id=None, sub=sub, before=math.floor(self._clock().timestamp()) + 1)
+        """A deleted user: every token of `sub` for a day after the deletion, whatever its
+        sign-in time or the operator's clock (a deleted `sub` never signs in again)."""
+        lifetime = int(TOKEN_LIFETIME_LIMIT.total_seconds())
+        self._end(
+            session_id=None, sub=sub, before=self._this_second() + lifetime, lasting=2 * lifetime
+        )
 
-    def _end(self, *, session_id: str | None, sub: str | None, before: int) -> None:
+    def _this_second(self) -> int:
+        return math.floor(self._clock().timestamp())
+
+    def _end(
+        self,
+        *,
+        session_id: str | None,
+        sub: str | None,
+        before: int,
+        lasting: int = int(TOKEN_LIFETIME_LIMIT.total_seconds()),
+    ) -> None:
+        """Write the records, kept `lasting` seconds: past every token they can refuse."""
         now = self._clock()
         self._revocations.end(
             session_id=session_id,
             sub=sub,
             before=before,
             revoked_at=iso_z(now),
-            expires_at=math.ceil((now + TOKEN_LIFETIME_LIMIT).timestamp()),
+            expires_at=math.ceil(now.timestamp()) + lasting,
         )

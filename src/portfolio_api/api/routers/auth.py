@@ -1,16 +1,20 @@
-"""`/v1/auth`: sign-up, sign-in, tokens and passwords through Cognito."""
+"""`/v1/auth`: sign-up, sign-in, tokens and passwords through Cognito.
+
+The routes that need no user ignore the `Authorization` header entirely (the contract's
+clarification of 2026-12-01): a stale or ended session's token never stands in the way of
+signing in again. Logout and change-password need the caller's token.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from portfolio_api.api.deps import (
-    TOKEN_CHECKED_IF_PRESENT,
     BearerToken,
     CurrentUser,
     container_of,
 )
-from portfolio_api.api.idempotency import IdempotentCreateDep
+from portfolio_api.api.idempotency import AnonymousIdempotentCreateDep
 from portfolio_api.api.responses import problems
 from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
@@ -52,7 +56,7 @@ AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
     responses=problems(400, 401, 403, 409, 422, 429),
 )
 async def register(
-    body: RegisterRequest, auth: AuthServiceDep, idempotent: IdempotentCreateDep
+    body: RegisterRequest, auth: AuthServiceDep, idempotent: AnonymousIdempotentCreateDep
 ) -> JSONResponse:
     """Create the Cognito user and the profile together; a half-made user is rolled back."""
 
@@ -67,7 +71,6 @@ async def register(
     "/confirm",
     status_code=NO_CONTENT,
     responses=problems(400, 401, 409, 429),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def confirm(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
     """Confirm the e-mail address with the code Cognito sent."""
@@ -79,7 +82,6 @@ async def confirm(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
     "/resend-code",
     status_code=NO_CONTENT,
     responses=problems(400, 401, 429),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def resend_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
     """Send the confirmation code again (204 for unknown e-mails too)."""
@@ -91,7 +93,6 @@ async def resend_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
     "/login",
     response_model=Tokens | Challenge,
     responses=problems(400, 401, 403, 429),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | Challenge:
     """Tokens, or the challenge to answer at `/challenge`."""
@@ -102,7 +103,6 @@ async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | Challenge:
     "/challenge",
     response_model=Tokens | Challenge,
     responses=problems(400, 401, 403, 429),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Challenge:
     """Answer the challenge login returned."""
@@ -111,11 +111,8 @@ async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Ch
 
 @router.post("/refresh", response_model=RefreshedTokens, responses=problems(400, 401, 429))
 async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens:
-    """New ID and access tokens from a refresh token.
-
-    The one public route that ignores a bearer token: a client refreshes exactly when its ID
-    token has expired, and may well still send it.
-    """
+    """New ID and access tokens from a refresh token (any bearer token sent is ignored: a
+    client refreshes exactly when its ID token has expired, and may well still send it)."""
     return auth.refresh(body.refresh_token)
 
 
@@ -137,7 +134,6 @@ async def logout(
     "/forgot-password",
     status_code=NO_CONTENT,
     responses=problems(400, 401, 429),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def forgot_password(body: EmailRequest, auth: AuthServiceDep) -> Response:
     """Send a reset code (204 for unknown e-mails too)."""
@@ -149,7 +145,6 @@ async def forgot_password(body: EmailRequest, auth: AuthServiceDep) -> Response:
     "/reset-password",
     status_code=NO_CONTENT,
     responses=problems(400, 401, 429),
-    dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def reset_password(body: ResetPasswordRequest, auth: AuthServiceDep) -> Response:
     """Set a new password with the code from forgot-password."""
