@@ -232,14 +232,19 @@ class AuthService:
                 {"NotAuthorizedException": None},
             )
         else:
-            username = principal.email or principal.username or principal.sub
-            self._call(
-                lambda: self._cognito.admin_user_global_sign_out(
-                    UserPoolId=self._pool_id, Username=username
-                ),
-                {"UserNotFoundException": _bad_refresh_token},
-            )
+            self._sign_out_everywhere(principal)
         self._sessions.end_session(principal)
+
+    def _sign_out_everywhere(self, principal: Principal) -> None:
+        """Revoke every refresh token of the user, named by the token's e-mail (an alias of
+        the username in this pool), else its username."""
+        username = principal.email or principal.username or principal.sub
+        self._call(
+            lambda: self._cognito.admin_user_global_sign_out(
+                UserPoolId=self._pool_id, Username=username
+            ),
+            {"UserNotFoundException": _bad_refresh_token},
+        )
 
     def forgot_password(self, email: str) -> None:
         """Send a reset code; silent for unknown users."""
@@ -290,13 +295,7 @@ class AuthService:
         # Every session ends with the old password, the caller's included: refresh tokens at
         # Cognito (by the admin call, which needs no token that may have been signed out),
         # ID and access tokens here.
-        username = principal.email or principal.username or principal.sub
-        self._call(
-            lambda: self._cognito.admin_user_global_sign_out(
-                UserPoolId=self._pool_id, Username=username
-            ),
-            {"UserNotFoundException": _bad_refresh_token},
-        )
+        self._sign_out_everywhere(principal)
         self._sessions.end_every_session(principal)
 
     def _change_password(
