@@ -6,8 +6,8 @@ Run on demand (never part of the test suite; absolute figures depend on the mach
 
 What is compared, all in the Lambda package layout (layout.py):
 
-- the project's handler, `portfolio_api.main`, built from this checkout by the Makefile, its
-  cursor secret read from Secrets Manager at init (`CURSOR_SECRET_ARN`), as deployed;
+- the project's handler, `portfolio_api.lambda_handler`, built from this checkout by the
+  Makefile, its cursor secret read from Secrets Manager at init (`CURSOR_SECRET_ARN`), as deployed;
 - the same handler given the secret in `CURSOR_SECRET` ("env"), for the read's cold-start cost;
 - with `--baseline REV`, the same handler as built from an earlier revision (given
   `CURSOR_SECRET` too: a revision before the read ignores `CURSOR_SECRET_ARN`);
@@ -106,7 +106,7 @@ def measure_warm(
 ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
     """Per kind of request, each app's median warm call per round, all in one process."""
     apps = {
-        "ours": "portfolio_api.main",
+        "ours": layout.handler_module(project),
         "peer": "peer_powertools",
         "fastapi": "peer_fastapi",
         "floor": "floor_boto3",
@@ -147,12 +147,12 @@ def main() -> None:
         }
         targets: dict[str, Target] = {}
         for kind, event in events.items():
-            targets[f"ours {kind}"] = ([ours], "portfolio_api.main", event, env)
+            targets[f"ours {kind}"] = ([ours], layout.handler_module(ours), event, env)
             targets[f"peer {kind}"] = ([peer], "peer_powertools", event, env)
             targets[f"fastapi {kind}"] = ([peer, ours], "peer_fastapi", event, env)
             if base:
-                targets[f"base {kind}"] = ([base], "portfolio_api.main", event, given)
-        targets["env public"] = ([ours], "portfolio_api.main", events["public"], given)
+                targets[f"base {kind}"] = ([base], layout.handler_module(base), event, given)
+        targets["env public"] = ([ours], layout.handler_module(ours), events["public"], given)
         targets["floor public"] = ([peer], "floor_boto3", events["public"], env)
         print(f"{args.rounds} rounds of cold starts ...", file=sys.stderr, flush=True)
         cold = measure_cold(targets, runtime, args.rounds)
@@ -161,8 +161,9 @@ def main() -> None:
         if base:
             warm["base"] = measure_warm(base, peer, runtime, events, given, args)
         print("the restore path ...", file=sys.stderr, flush=True)
+        handler, public = layout.handler_module(ours), json.dumps(events["public"])
         restores = [
-            probes.python(probes.RESTORE, [ours], runtime, json.dumps(events["public"]), env=env)
+            probes.python(probes.RESTORE, [ours], runtime, handler, public, env=env)
             for _ in range(args.restores)
         ]
     print_tables(cold, warm, restores, args)

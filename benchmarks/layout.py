@@ -51,6 +51,13 @@ def project(target: Path) -> Path:
     return _make(ROOT, target)
 
 
+def handler_module(package: Path) -> str:
+    """The module holding the project's `handler` in a built package: `lambda_handler` since the
+    entry point left `main` (a baseline revision may predate that)."""
+    moved = (package / "portfolio_api" / "lambda_handler.py").is_file()
+    return "portfolio_api.lambda_handler" if moved else "portfolio_api.main"
+
+
 def project_at(revision: str, target: Path) -> Path:
     """The function's package as it was at a git revision (its own Makefile and locked set)."""
     with tempfile.TemporaryDirectory(prefix="bench-source-") as scratch:

@@ -88,7 +88,7 @@ RESTORE = (
     + CONTEXT
     + """
 import types
-event = json.loads(sys.argv[3])
+event = json.loads(sys.argv[4])
 before, after = [], []
 def _registrar(hooks):
     def register(func, *args, **kwargs):
@@ -99,7 +99,7 @@ runtime = types.ModuleType("snapshot_restore_py")
 runtime.register_before_snapshot = _registrar(before)
 runtime.register_after_restore = _registrar(after)
 sys.modules["snapshot_restore_py"] = runtime
-handler = importlib.import_module("portfolio_api.main").handler
+handler = importlib.import_module(sys.argv[3]).handler
 for func, args, kwargs in reversed(before):  # the runtime runs these last-registered first
     func(*args, **kwargs)
 for func, args, kwargs in after:

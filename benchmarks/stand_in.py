@@ -135,7 +135,7 @@ def start() -> dict[str, str]:
         "CURSOR_SECRET_ARN": secret["ARN"],  # as deployed: read at init (GetSecretValue)
     }
     os.environ.update(environment)
-    from portfolio_api.main import create_app  # builds an app from the environment at import
+    from portfolio_api.main import create_app
 
     settings = Settings(
         **{k.lower(): v for k, v in environment.items() if not k.startswith("AWS")},

@@ -15,7 +15,7 @@ after `sam build`. The checks:
 - neither boto3 nor botocore is packaged (the Lambda runtime provides them), nor uvicorn, nor
   python-jose's fallback backends ecdsa, rsa and pyasn1 (never imported beside cryptography; ecdsa
   carries an advisory that will not be fixed, CVE-2024-23342);
-- `portfolio_api/main.py` is there and defines `handler` (template.yaml's Handler);
+- `portfolio_api/lambda_handler.py` is there and defines `handler` (template.yaml's Handler);
 - the unzipped size is within Lambda's limit. The size and the file count are printed.
 
 Exits 0 when everything holds, 1 with the list of failures otherwise, 2 on bad usage.
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE = "portfolio_api"
-HANDLER_MODULE = Path(PACKAGE) / "main.py"
+HANDLER_MODULE = Path(PACKAGE) / "lambda_handler.py"
 HANDLER_NAME = "handler"
 # Provided by the Lambda runtime (boto3, botocore) or not used there (uvicorn).
 RUNTIME_OR_UNUSED = ("boto3", "botocore", "uvicorn")
@@ -191,11 +191,11 @@ def check_contents(root: Path, report: Report) -> None:
         )
         if present:
             report.fail(reason, present)
-    main = root / HANDLER_MODULE
-    if not main.is_file():
+    module = root / HANDLER_MODULE
+    if not module.is_file():
         report.fail(f"{HANDLER_MODULE} is missing: the function's handler module")
         return
-    tree = ast.parse(main.read_text(encoding="utf-8"), filename=str(main))
+    tree = ast.parse(module.read_text(encoding="utf-8"), filename=str(module))
     names = {
         target.id
         for node in tree.body

@@ -23,8 +23,6 @@ os.environ.update(
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(_name, None)
 
-import logging  # noqa: E402
-import socket  # noqa: E402
 import urllib.request  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -35,12 +33,11 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
 
 from portfolio_api.core.settings import Settings  # noqa: E402
 from portfolio_api.db.client import dynamodb_client  # noqa: E402
-from portfolio_api.local import moto_extensions  # noqa: E402
 from portfolio_api.local.stack import OWNER_GROUP, LocalStack, provision  # noqa: E402
+from portfolio_api.local.stand_in import running_stand_in  # noqa: E402
 from portfolio_api.main import create_app  # noqa: E402
 from tests.harness import AppProcesses, serving_processes  # noqa: E402
 
@@ -53,17 +50,9 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safar
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_extensions.install()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    os.environ["AWS_ENDPOINT_URL"] = url
-    yield url
-    server.stop()
+    with running_stand_in() as url:
+        os.environ["AWS_ENDPOINT_URL"] = url
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -202,3 +191,10 @@ def app_processes(settings: Settings, moto_url: str) -> Iterator[AppProcesses]:
     """Three app server processes over this test's stack: where races are tested."""
     with serving_processes(settings, moto_url) as processes:
         yield processes
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A race across app processes is `slow`: the fast loop (`-m "not slow"`) leaves it out."""
+    for item in items:
+        if "app_processes" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -176,7 +176,6 @@ def _serve(listener: socket.socket, environment: dict[str, str], test_run: int) 
     from portfolio_api.core.settings import load_settings
     from portfolio_api.main import create_app
 
-    # `create_app()` alone would reuse the settings the fork server cached when it imported main.
     app = create_app(load_settings())
     config = uvicorn.Config(
         app, lifespan="off", log_level="warning", access_log=False, **SERVER_OPTIONS

@@ -3,10 +3,8 @@ commands against a deployed stack's pool and table."""
 
 import argparse
 import functools
-import logging
 import os
 import secrets
-import socket
 import sys
 from typing import TYPE_CHECKING, TypedDict
 
@@ -16,15 +14,8 @@ if TYPE_CHECKING:
 DEFAULT_OWNER_EMAIL = "owner@example.com"
 DEFAULT_OWNER_PASSWORD = "Portfolio-Owner-1!"  # local stand-in only; printed at start
 DEFAULT_WORKERS = 2
-APP_IMPORT = "portfolio_api.main:app"
+APP_IMPORT = "portfolio_api.lambda_handler:app"
 """What each worker imports: the module-level app Lambda serves, built from the environment."""
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _worker_count(text: str) -> int:
@@ -59,27 +50,29 @@ def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
     this process (with its patches); workers find it, and what was provisioned on it, through
     the environment they inherit.
     """
+    from portfolio_api.local.stand_in import running_stand_in
+
+    moto_port = int(os.environ["MOTO_PORT"]) if os.environ.get("MOTO_PORT") else None
+    with running_stand_in(moto_port) as endpoint:
+        _provision_and_serve(endpoint, host, port, workers)
+
+
+def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> None:
+    """Point every AWS setting at the stand-in, provision the stack and its owner, serve."""
     import boto3
     import uvicorn
-    from moto.server import ThreadedMotoServer
 
     from portfolio_api.core.clock import system_clock
     from portfolio_api.core.settings import load_settings
-    from portfolio_api.local import moto_extensions
     from portfolio_api.local.stack import OWNER_GROUP, provision
     from portfolio_api.repositories.users import UserRepository
     from portfolio_api.services.owner_setup import ensure_owner
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-call access lines
-    moto_port = int(os.environ.get("MOTO_PORT") or _free_port("127.0.0.1"))
-    moto_extensions.install()
-    stand_in = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-    stand_in.start()
     region = "us-east-1"
     # The dev stack never reaches real AWS: every AWS setting points at the stand-in.
     os.environ.update(
         {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+            "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": region,
@@ -127,12 +120,9 @@ def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
         "  Sign-up  any confirmation code is accepted by the stand-in",
         flush=True,
     )
-    try:
-        uvicorn.run(
-            APP_IMPORT, host=host, port=port, workers=workers, log_level="warning", **SERVER_OPTIONS
-        )
-    finally:
-        stand_in.stop()
+    uvicorn.run(
+        APP_IMPORT, host=host, port=port, workers=workers, log_level="warning", **SERVER_OPTIONS
+    )
 
 
 def run_create_owner(email: str, password_stdin: bool) -> None:

@@ -1,21 +1,13 @@
-"""The app: `create_app()` for uvicorn and tests, `handler` for AWS Lambda through Mangum.
+"""The app factory: `create_app()` builds the app, `build_handler(app)` puts Mangum in front of it.
+
+Importing this module reads no setting and builds nothing, so tests and tools import it bare;
+`lambda_handler.py`, the function's entry point, builds the app from the environment at init.
 
 Routes and dependencies are `async def` and call botocore directly. Under Mangum a plain `def` route
 or dependency hops to a worker thread on every call (measured at about 5x the warm cost), and
 Lambda serves one request per container at a time, so the hop would buy nothing there.
-
-The garbage collector is off while the module loads: init allocates hundreds of thousands of
-objects that live as long as the process, and collecting passes over them find nothing to free.
-Once the handler exists they are frozen (moved out of the collector's sight) and it runs again.
-On Lambda the DynamoDB client and the hot services are built here too, while the collector is
-still paused, and the SnapStart hooks are registered (`snapstart.py`).
 """
 
-import gc
-
-gc.disable()
-
-import os
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,7 +15,6 @@ from fastapi.openapi.utils import get_openapi
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
-from portfolio_api import snapstart
 from portfolio_api.api.deferred import DeferredRouters, load_deferred_routes
 from portfolio_api.api.problems import install_problem_handlers
 from portfolio_api.api.responses import ANY_REQUEST, problem_responses
@@ -51,8 +42,8 @@ ACCOUNT_ROUTERS = {
 
 # The document lists the groups (its `tags`) in this order, whatever order routes match in.
 DOCUMENT_TAG_ORDER = (
-    "health", "auth", "users", "tasks", "products", "analytics", "blog", "projects",
-    "certifications",
+    "health", "auth", "users", "tasks", "products", "analytics",
+    *(spec.tag for spec in ALL_COLLECTIONS),
 )  # fmt: skip
 
 DESCRIPTION = """\
@@ -134,14 +125,3 @@ def build_handler(application: FastAPI) -> Mangum:
         lifespan="off",
         text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"],
     )
-
-
-# Module-level names: template.yaml's Handler, which scripts/check_artifact.py looks for. Should
-# any of this raise, the import fails and the process with it, collector paused or not.
-app = create_app()
-handler = build_handler(app)
-if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):  # on Lambda: made now, not by the first request
-    app.state.container.prepare()
-snapstart.register(app, handler)
-gc.freeze()
-gc.enable()

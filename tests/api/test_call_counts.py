@@ -8,6 +8,7 @@ Queries.
 """
 
 from collections import Counter
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,14 +39,6 @@ def test_content_reads_make_one_call(
         body = content_payload(spec, status="published", slug=f"post-{n}")
         assert client.post(spec.path, json=body, headers=owner.headers).status_code == 201
     item = client.get(spec.path).json()["items"][0]
-
-    def value_of(facet: Facet) -> str:
-        value = item[facet.attribute] if facet.query_type is not bool else "true"
-        return str(value[0] if isinstance(value, list) else value).lower()
-
-    facet = spec.facets[0]
-    every_filter = {f.param: value_of(f) for f in spec.facets}
-    combined = {"limit": 1, **every_filter}
     owner_only = {"headers": owner.headers}
     reads = {
         "list": (spec.path, {"params": {"limit": 2}}),
@@ -64,6 +57,31 @@ def test_content_reads_make_one_call(
         "by slug": (f"{spec.path}/{item['slug']}", {}),
         "by id as owner": (f"{spec.path}/{item['id']}", owner_only),
     }
+    for name, (path, kwargs) in reads.items():
+        calls = read_calls(client, dynamodb_calls, path, **kwargs)
+        assert sum(calls.values()) == 1, (name, calls)
+        assert set(calls) <= {"GetItem", "Query"}, (name, calls)
+    if spec.facets:  # a collection may have no filters
+        check_filtered_reads(client, owner, dynamodb_calls, spec, item)
+
+
+def check_filtered_reads(
+    client: TestClient,
+    owner: SignedInUser,
+    dynamodb_calls: Counter[str],
+    spec: ContentSpec,
+    item: dict[str, Any],
+) -> None:
+    """A filtered list adds one BatchGetItem of its page's view counts, none for an empty page."""
+
+    def value_of(facet: Facet) -> str:
+        value = item[facet.attribute] if facet.query_type is not bool else "true"
+        return str(value[0] if isinstance(value, list) else value).lower()
+
+    facet = spec.facets[0]
+    every_filter = {f.param: value_of(f) for f in spec.facets}
+    combined = {"limit": 1, **every_filter}
+    owner_only = {"headers": owner.headers}
     filtered = {
         "filter": (spec.path, {"params": {facet.param: value_of(facet)}}),
         "filter, all": (
@@ -80,10 +98,6 @@ def test_content_reads_make_one_call(
             },
         ),
     }
-    for name, (path, kwargs) in reads.items():
-        calls = read_calls(client, dynamodb_calls, path, **kwargs)
-        assert sum(calls.values()) == 1, (name, calls)
-        assert set(calls) <= {"GetItem", "Query"}, (name, calls)
     for name, (path, kwargs) in filtered.items():  # the page's fresh view counts: 1 BatchGetItem
         calls = read_calls(client, dynamodb_calls, path, **kwargs)
         assert calls == Counter({"Query": 1, "BatchGetItem": 1}), (name, calls)

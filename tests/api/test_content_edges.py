@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from portfolio_api.content.collections import BLOG_POSTS, PROJECTS
 from portfolio_api.content.slugs import candidates, slugify
 from portfolio_api.core.errors import ValidationFailed
-from portfolio_api.repositories.content import StaleWrite
+from portfolio_api.repositories.content import WriteRaced
 from portfolio_api.repositories.idempotency import IdempotencyRepository
 from tests.conftest import SignedInUser
 from tests.factories import content_payload
@@ -158,7 +158,7 @@ def test_create_retries_a_transaction_conflict(
 ) -> None:
     repository = app.state.container.content_service._repository
     real_save = repository.save
-    failures = [StaleWrite(), StaleWrite()]
+    failures = [WriteRaced(), WriteRaced()]
 
     def flaky_save(*args: Any, **kwargs: Any) -> None:
         if failures:

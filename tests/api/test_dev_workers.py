@@ -54,6 +54,7 @@ def _ask_and_ignore(url: str) -> None:
         httpx.get(url, timeout=30)
 
 
+@pytest.mark.slow  # three app processes, and a second of waiting on the stuck one
 def test_a_stalled_call_holds_only_its_own_process(settings: Settings, moto_url: str) -> None:
     with (
         black_hole() as (hole, reached),
@@ -142,6 +143,7 @@ def _wait_until_serving(server: subprocess.Popen[bytes], base: str, log: Path) -
     raise TimeoutError(log.read_text())
 
 
+@pytest.mark.slow  # the whole dev stack, started and stopped, twice
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("stop", ["ctrl-c", "terminate"])
 def test_dev_serves_from_two_workers_and_stops_them_all(tmp_path: Path, stop: str) -> None:

@@ -85,6 +85,7 @@ def create(
     return dict(response.json())
 
 
+@pytest.mark.slow  # every filter and pair, at every status, for every collection
 @pytest.mark.parametrize("spec", ALL_COLLECTIONS, ids=lambda s: s.name)
 def test_every_filter_and_pair_at_every_status(
     client: TestClient, owner: SignedInUser, member: SignedInUser, spec: ContentSpec
@@ -123,6 +124,7 @@ def test_every_filter_and_pair_at_every_status(
         assert client.get(spec.path, params=params, headers=member.headers).status_code == 403
 
 
+@pytest.mark.slow  # walks every page of a large list
 def test_a_combined_walk_returns_each_match_once_in_order_on_full_pages(
     client: TestClient, owner: SignedInUser
 ) -> None:
@@ -150,6 +152,7 @@ def test_a_combined_walk_returns_each_match_once_in_order_on_full_pages(
         assert walked == expected  # each once, in the unfiltered list's order
 
 
+@pytest.mark.slow  # walks every page of a large list
 def test_a_single_filter_walk_over_drafts(client: TestClient, owner: SignedInUser) -> None:
     spec = PROJECTS
     for n in range(33):  # 26 use Rust

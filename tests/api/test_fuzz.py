@@ -228,6 +228,7 @@ def show(config: pytest.Config, line: str) -> None:
     plugin.lines.append(line)
 
 
+@pytest.mark.slow  # a fixed budget of about 45 s
 def test_every_operation_answers_as_documented(
     app: FastAPI,
     client: TestClient,

@@ -15,7 +15,7 @@ from portfolio_api.content.collections import BLOG_POSTS
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import dynamodb_client
 from portfolio_api.local.stack import LocalStack
-from portfolio_api.repositories.content import ContentRepository, StaleWrite
+from portfolio_api.repositories.content import ContentRepository, WriteRaced
 from tests.conftest import SignedInUser
 from tests.factories import content_payload
 
@@ -131,6 +131,7 @@ def test_data_of_a_user_the_pool_no_longer_has_is_purged_by_sub(
     assert main(["delete-user", "--sub", member.sub]) == 0  # idempotent
 
 
+@pytest.mark.slow  # more than a page of items, written and purged
 @pytest.mark.usefixtures("operator_env")
 def test_the_purge_goes_past_one_page(
     client: TestClient, member: SignedInUser, dynamodb: Any, stack: LocalStack
@@ -315,7 +316,7 @@ def test_reindex_reports_an_item_that_stays_busy_and_rewrites_the_rest(
 
     def busy_for_one(self: ContentRepository, spec: Any, old: Any, new: Any, **kw: Any) -> None:
         if old is not None and old["id"] == ids[1]:
-            raise StaleWrite  # a view counted at every attempt
+            raise WriteRaced  # a view counted at every attempt
         save(self, spec, old, new, **kw)
 
     monkeypatch.setattr(ContentRepository, "save", busy_for_one)

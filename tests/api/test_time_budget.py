@@ -267,6 +267,7 @@ def fresh_app(settings: Settings) -> FastAPI:
     return app
 
 
+@pytest.mark.slow  # waits out a stalled or slow service
 def test_with_dynamodb_stalled_every_route_answers_in_time(
     settings: Settings,
     stored: dict[str, str],
@@ -291,6 +292,7 @@ def test_with_dynamodb_stalled_every_route_answers_in_time(
     assert needs_the_table <= unavailable, sorted(needs_the_table - unavailable)
 
 
+@pytest.mark.slow  # waits out a stalled or slow service
 def test_with_cognito_stalled_every_route_answers_in_time(
     settings: Settings,
     stored: dict[str, str],
@@ -311,6 +313,7 @@ def test_with_cognito_stalled_every_route_answers_in_time(
     assert calls_cognito <= unavailable, sorted(calls_cognito - unavailable)
 
 
+@pytest.mark.slow  # waits out a stalled or slow service
 def test_a_sign_up_on_a_stalled_table_is_undone_in_time(
     settings: Settings, cognito: Any, black_hole: str
 ) -> None:
@@ -376,6 +379,7 @@ def slow_colliding_table(region: str, seconds_per_call: float) -> Iterator[list[
         _forget_clients()
 
 
+@pytest.mark.slow  # waits out a stalled or slow service
 def test_a_write_that_keeps_colliding_on_a_slow_table_stops_in_time(
     settings: Settings, owner: SignedInUser, stored: dict[str, str]
 ) -> None:

@@ -26,9 +26,9 @@ from portfolio_api.container import Container
 from portfolio_api.core.errors import ServiceUnavailable, Unauthorized
 from portfolio_api.core.security import JWKS_FAILURE_BACKOFF_SECONDS, TokenVerifier
 from portfolio_api.core.settings import Settings
-from portfolio_api.local.definitions import create_app_client_arguments, create_user_pool_arguments
 from portfolio_api.local.stack import LocalStack
 from portfolio_api.main import create_app
+from portfolio_api.user_pool import create_app_client_arguments, create_user_pool_arguments
 from tests.conftest import PASSWORD, REGION, SignedInUser, bearer
 
 ME = "/v1/users/me"

@@ -13,6 +13,9 @@ and `cors-preflight`.
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -840,3 +843,28 @@ def test_the_same_headers_through_the_lambda_handler(
     assert response.headers["cache-control"] == expected
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "server" not in response.headers
+
+
+# --- the entry module -----------------------------------------------------------------------
+
+
+def _import_bare(module: str) -> subprocess.CompletedProcess[str]:
+    """Import `module` in a fresh interpreter whose environment holds nothing but PATH."""
+    return subprocess.run(
+        [sys.executable, "-I", "-c", f"import {module}"],
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_only_the_entry_module_needs_the_environment() -> None:
+    """Tools and tests import the app factory bare; the Lambda entry point reads its settings at
+    import, as the init does, and without them fails there, naming what is missing."""
+    factory = _import_bare("portfolio_api.main")
+    assert factory.returncode == 0, factory.stderr
+    entry = _import_bare("portfolio_api.lambda_handler")
+    assert entry.returncode != 0
+    assert "DYNAMODB_TABLE_NAME is missing" in entry.stderr, entry.stderr

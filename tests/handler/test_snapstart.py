@@ -42,7 +42,7 @@ def recorder(kind):
 runtime.register_before_snapshot = recorder("before")
 runtime.register_after_restore = recorder("after")
 sys.modules["snapshot_restore_py"] = runtime
-import portfolio_api.main
+import portfolio_api.lambda_handler
 print(json.dumps(registered))
 """
 

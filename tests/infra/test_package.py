@@ -50,7 +50,7 @@ import json, sys
 task, runtime, event = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 sys.path[:0] = [task]
 sys.path.append(runtime)
-from portfolio_api.main import handler
+from portfolio_api.lambda_handler import handler
 
 class Context:
     aws_request_id = "smoke-request"
@@ -61,8 +61,8 @@ class Context:
         return 30000
 
 response = handler(event, Context())
-main = sys.modules["portfolio_api.main"].__file__
-print(json.dumps({"response": response, "main": main}))
+module = sys.modules["portfolio_api.lambda_handler"].__file__
+print(json.dumps({"response": response, "module": module}))
 """
 
 # The Lambda sys.path again, with any import of the named packages refused (as if missing, even if
@@ -84,7 +84,7 @@ class Refuse(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, Refuse())
-import portfolio_api.main  # the cold start's imports come first, as on Lambda
+import portfolio_api.lambda_handler  # the cold start's imports come first, as on Lambda
 from portfolio_api.core.security import TokenVerifier
 
 verifier = TokenVerifier(
@@ -217,6 +217,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build / FUNCTION
 
 
+@pytest.mark.slow  # builds the package
 def test_package_is_arm64_python312_bytecode_without_boto3(package: Path) -> None:
     output = _run([sys.executable, str(CHECK), str(package)])
     assert "unzipped size:" in output, output
@@ -226,7 +227,7 @@ def test_package_is_arm64_python312_bytecode_without_boto3(package: Path) -> Non
 def test_check_rejects_a_package_built_for_another_architecture(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     (bad / "portfolio_api" / "__pycache__").mkdir(parents=True)
-    (bad / "portfolio_api" / "main.py").write_text("handler = None\n", encoding="utf-8")
+    (bad / "portfolio_api" / "lambda_handler.py").write_text("handler = None\n", encoding="utf-8")
     # An x86-64 ELF header (e_machine 62) under an extension module's name.
     header = b"\x7fELF\x02\x01\x01" + b"\x00" * 11 + (62).to_bytes(2, "little")
     (bad / "_speedups.cpython-312-x86_64-linux-gnu.so").write_bytes(header + b"\x00" * 44)
@@ -236,7 +237,7 @@ def test_check_rejects_a_package_built_for_another_architecture(tmp_path: Path) 
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "e_machine 62" in result.stderr
-    assert "portfolio_api/main.py" in result.stderr  # no bytecode for it
+    assert "portfolio_api/lambda_handler.py" in result.stderr  # no bytecode for it
     assert "boto3" in result.stderr
 
 
@@ -307,13 +308,14 @@ def _in_lambda(script: str, *args: str, flags: tuple[str, ...] = ()) -> dict[str
     return report
 
 
+@pytest.mark.slow  # builds the twin
 def test_package_alone_serves_a_request_with_its_own_bytecode(twin: Path, runtime: Path) -> None:
     before = _bytecode(twin)
     report = _in_lambda(COLD_START, str(twin), str(runtime), json.dumps(HEALTH_EVENT))
     response = report["response"]
     assert response["statusCode"] == 200, response
     assert json.loads(response["body"])["status"] == "ok", response
-    assert Path(report["main"]).is_relative_to(twin), report["main"]
+    assert Path(report["module"]).is_relative_to(twin), report["module"]
     # Every module came from the shipped .pyc: none was missing, stale or rewritten.
     assert _bytecode(twin) == before
 
@@ -345,6 +347,7 @@ def _signed_id_token(issuer: str, client_id: str) -> tuple[str, dict[str, Any]]:
     return token, {"keys": [{**public, "kid": kid, "use": "sig"}]}
 
 
+@pytest.mark.slow  # builds the twin
 def test_package_verifies_rs256_tokens_without_joses_fallback_backends(
     twin: Path, runtime: Path
 ) -> None:

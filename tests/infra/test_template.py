@@ -1,6 +1,6 @@
 """template.yaml against the code's own definitions of the table and the user pool, and SAM's lint.
 
-db/table.py and local/definitions.py are what the local stack and the tests build; these tests keep
+db/table.py and user_pool.py are what the local stack and the tests build; these tests keep
 the deployed resources identical to them, so a change to one side that misses the other fails here.
 They also hold the production settings in place (least-privilege policies, throttling, access logs,
 gateway responses, alarms, the optional e-mail and custom domain) and check what SAM's transform
@@ -26,13 +26,13 @@ import yaml
 from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import CLIENT_CONFIG
 from portfolio_api.db.table import create_table_arguments, time_to_live_arguments
-from portfolio_api.local.definitions import (
+from portfolio_api.local.stack import LocalStack
+from portfolio_api.user_pool import (
     APP_CLIENT_AUTH_FLOWS,
     PASSWORD_POLICY,
     create_app_client_arguments,
     create_user_pool_arguments,
 )
-from portfolio_api.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -150,6 +150,7 @@ def _policy_findings(text: str) -> list[tuple[str, int]]:
     ]
 
 
+@pytest.mark.slow  # cfn-lint over the whole template, twice
 def test_every_stateful_resource_states_its_policies() -> None:
     text = TEMPLATE.read_text(encoding="utf-8")
     assert _policy_findings(text) == []
@@ -216,7 +217,7 @@ def test_function_is_configured_through_every_required_setting() -> None:
     assert variables["DYNAMODB_TABLE_NAME"] == {"Ref": "PortfolioTable"}
     assert variables["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
     assert variables["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
-    assert function["Handler"] == "portfolio_api.main.handler"
+    assert function["Handler"] == "portfolio_api.lambda_handler.handler"
 
 
 def test_function_policies_are_least_privilege() -> None:
@@ -1031,6 +1032,7 @@ SNAPSTART_PARAMETER = (
 )
 
 
+@pytest.mark.slow  # the SAM CLI, once per mode
 @pytest.mark.parametrize("snapstart", ["true", "false"])
 def test_sam_validate_lint_passes(snapstart: str, tmp_path: Path) -> None:
     # cfn-lint walks both branches of SnapStartOn whatever the default, and a rule or a check

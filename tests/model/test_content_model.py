@@ -146,6 +146,7 @@ def assert_matches(
                 assert size == expected_size, (status, facet, value)
 
 
+@pytest.mark.slow  # long random sequences, every list compared after each step
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_sequences_keep_lists_filters_and_counts_exact(
     client: TestClient, owner: SignedInUser, settings: Settings, seed: int

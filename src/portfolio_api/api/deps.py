@@ -114,7 +114,7 @@ async def analytics_service(request: Request) -> AnalyticsService:
     return container_of(request).analytics_service
 
 
-AnalyticsDep = Annotated[AnalyticsService, Depends(analytics_service)]
+AnalyticsServiceDep = Annotated[AnalyticsService, Depends(analytics_service)]
 
 # The account services' aliases (`AuthServiceDep`, `UserServiceDep`, `TaskServiceDep`) live with
 # their routers: those load on their first request (api/deferred.py), and an alias here would

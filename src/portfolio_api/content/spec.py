@@ -14,6 +14,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from portfolio_api.schemas.common import ApiModel, partial_model
 from portfolio_api.schemas.content import read_model
 
@@ -97,6 +99,11 @@ class ContentSpec:
             for name, info in self.read_model.model_fields.items()
             if (info.alias or name) not in self.derived_fields
         )
+
+    @property
+    def title_field(self) -> str:
+        """The wire name of the field an item's slug and its top-list title are made from."""
+        return to_camel(self.slug_source)
 
     @property
     def counted_facet(self) -> Facet | None:

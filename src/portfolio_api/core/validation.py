@@ -1,7 +1,9 @@
 """Pydantic's error reports as the contract's `errors[]`: fields named as the client wrote them."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from portfolio_api.core.errors import ValidationFailed
 
 _SOURCES = ("body", "query", "path", "header", "cookie")
 _MESSAGES = {
@@ -33,3 +35,14 @@ def error_list(errors: Sequence[Any]) -> list[dict[str, str]]:
         }
         for error in errors
     ]
+
+
+def refuse_nulls(changes: Mapping[str, Any], may_clear: Callable[[str], bool]) -> None:
+    """The one answer to a PATCH that sends `null` for a field it may not clear: a 400 naming
+    each such field, so no route words it differently."""
+    nulled = [field for field, value in changes.items() if value is None and not may_clear(field)]
+    if nulled:
+        raise ValidationFailed(
+            "These fields cannot be null.",
+            errors=[{"field": field, "message": "may not be null"} for field in nulled],
+        )

@@ -1,63 +1,17 @@
-"""Every key of the single table, and the access patterns they serve.
+"""Every key format of the single table: one small pure function per item type and index entry.
 
 This module is the only place a key string is formatted. Each item type has one small pure
 function returning its primary key; index keys are built here too. Every item also stores an
 `entity` attribute naming its type, so a Query over mixed items can be read back safely.
 
-Access patterns (DYNAMODB-DESIGN.md mirrors this table; `<c>` is a collection's name):
-
-| pattern               | op      | index | key condition                         | endpoint    |
-|-----------------------|---------|-------|---------------------------------------|-------------|
-| profile of a user     | GetItem | table | PK=USER#<sub>, SK=PROFILE             | /users/me   |
-| a user's whole data   | Query   | table | PK=USER#<sub> (keys only)             | delete-user |
-| published, newest     | Query   | GSI1  | GSI1PK=CONTENT#<c>#published, desc    | GET C       |
-| drafts, newest edit   | Query   | GSI1  | GSI1PK=CONTENT#<c>#draft, desc        | ?status=    |
-| all, newest edit      | Query   | GSI2  | GSI2PK=CONTENT#<c>, desc              | ?status=all |
-| item by id            | GetItem | table | PK=CONTENT#<c>#<id>, SK=ITEM          | C/{id}      |
-| item/redirect by slug | Query   | GSI3  | GSI3PK=SLUG#<c>#<slug>                | C/{slug}    |
-| published by facet    | Query   | GSI1  | GSI1PK=CONTENT#<c>#FACET#<f>#<v>      | ?<f>=<v>    |
-| drafts by facet       | Query   | GSI1  | GSI1PK=CONTENT#<c>#draft#FACET#<f>#<v> | &draft     |
-| all by facet          | Query   | GSI2  | GSI2PK=CONTENT#<c>#FACET#<f>#<v>      | &all        |
-| …their view counts    | BatchGetItem of VIEWS#<c>#<id> / TOP#all, one per page | ?<f>=<v>   |
-| facets combined (AND) | 1st page: BatchGetItem of COUNTS#<c>#<f> / <v>  | ?<f>=&<g>=        |
-|                       | (sizes); then Queries of the rarest value's partition, 1 MB each, |
-|                       | the other values a filter on `facetKeys`, until the page is full  |
-| old layout, rewritten | Query   | GSI2  | GSI2PK=CONTENT#<c>, then per item     | reindex     |
-| category counts       | Query   | table | PK=COUNTS#blog#category               | categories  |
-| idempotency record    | TransactWriteItems: one conditional Put; PK=IDEMPOTENCY#<digest> | POST |
-| token still valid?    | BatchGetItem (consistent) of REVOKED#SESSION#<origin_jti> and     |
-|                       | REVOKED#USER#<sub>, one per request that carries a token | all   |
-| end sessions          | TransactWriteItems: Put session mark, Update user cut-off | logout, |
-|                       | (`endedBefore < :before`)           change-password, delete-user |
-| a user's tasks        | Query   | table | PK=USER#<sub>, begins_with(SK, TASK#) | /tasks      |
-| tasks by status       | Query   | GSI1  | GSI1PK=USER#<sub>#TASKS#status#<s>    | ?status=    |
-| tasks by priority     | Query   | GSI2  | GSI2PK=USER#<sub>#TASKS#priority#<p>  | ?priority=  |
-| tasks due before      | Query   | GSI3  | GSI3PK=USER#<sub>#TASKS#due, SK < :b  | ?dueBefore= |
-| (filters combined)    | the first of dueBefore, status, priority keys the Query; the rest filter |
-| a task                | GetItem | table | PK=USER#<sub>, SK=TASK#<id>           | /tasks/{id} |
-| active products       | Query   | GSI1  | GSI1PK=PRODUCTS#active                | /products   |
-| active, by category   | Query   | GSI3  | GSI3PK=PRODUCTS#active#category#<c>   | ?category=  |
-| all products (owner)  | Query   | GSI2  | GSI2PK=PRODUCTS#all                   | ?include…   |
-| all, by category      | Query   | GSI4  | GSI4PK=PRODUCTS#all#category#<c>      | ?include…   |
-| a product             | GetItem | table | PK=PRODUCT#<id>, SK=PRODUCT           | /products/x |
-| adjust stock          | TransactWriteItems: one Update, then GetItem (consistent) | /stock  |
-| the day's salt        | PutItem | table | PK=SALT#<day>, not_exists, ALL_OLD    | 1st count   |
-| count a visit / view  | TransactWriteItems: marker (not_exists) + ADDs  | POST track, views |
-| visitors, views total | BatchGetItem of STATS#… counters                | /count, /total    |
-| trends                | Query   | table | PK=STATS#visitors#daily, SK BETWEEN   | /trends     |
-| views of an item      | GetItem | table | the item's key (its `views`)          | /views/t/id |
-| top content           | Query   | TopViews | TopPK=TOP#<all|type>, desc         | /top        |
-| summary: totals       | BatchGetItem of STATS#visitors, STATS#views TOTAL | /summary        |
-| summary: 30 days (2)  | Query   | table | PK=STATS#<visitors|views>#daily, BETWEEN | /summary |
-| summary: top          | Query   | TopViews | TopPK=TOP#all, desc                | /summary    |
-| summary: 7 days (14)  | Query   | table | PK=STATS#<paths|referrers>#<day>, ≤2000 | /summary  |
-
-Writes: a profile or a task is put with attribute_not_exists(PK), in one transaction with a
-check that the user's account is not closed (`account_closed`); a profile is updated on
-`version`; a content change is one transaction (item, slug claims, list entries, counters), see
-repositories/content.py.
+Each item type is declared once in `db/entities.py` (its entity tag, this module's key
+function, the index entries it writes and from which attributes, its counters, its TTL). The
+access-pattern table is DYNAMODB-DESIGN.md's "Access patterns"; a test checks it against the
+declarations, and a golden test pins every function here, so a changed format, which would
+strand stored data, fails a test.
 """
 
+import hashlib
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -312,6 +266,36 @@ def counter(series: str, bucket: str) -> Key:
 def counter_series(series: str) -> str:
     """The partition holding a series' counters (one Query reads a range of them)."""
     return f"STATS#{series}"
+
+
+# The counter series. Their names are part of the stored keys: never change one.
+VISITORS = "visitors"  # bucket TOTAL
+VISITORS_DAILY = "visitors#daily"  # bucket <day>
+VISITORS_MONTHLY = "visitors#monthly"  # bucket <YYYY-MM>
+VIEWS = "views"  # bucket TOTAL
+VIEWS_DAILY = "views#daily"  # bucket <day>
+TOTAL = "TOTAL"
+
+
+def item_views_series(content_type: str, content_id: str) -> str:
+    """The series of one item's views per day."""
+    return f"views#{content_type}#{content_id}#daily"
+
+
+def paths_series(day: str) -> str:
+    """The series of one day's visited paths (labelled counters)."""
+    return f"paths#{day}"
+
+
+def referrers_series(day: str) -> str:
+    """The series of one day's referring hosts (labelled counters)."""
+    return f"referrers#{day}"
+
+
+def labelled_counter(series: str, text: str) -> Key:
+    """A counter of free text (a path, a host), keyed by a digest: the text may exceed key
+    limits, so it is stored as the counter's `label`."""
+    return counter(series, hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
 def content_views(content_type: str, content_id: str, scope: str) -> Key:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from portfolio_api.db.table import create_table_arguments, time_to_live_arguments
-from portfolio_api.local.definitions import create_app_client_arguments, create_user_pool_arguments
+from portfolio_api.user_pool import create_app_client_arguments, create_user_pool_arguments
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient

@@ -3,7 +3,9 @@
 A counted visit or view is one `TransactWriteItems`: the day's dedup marker, put with
 `attribute_not_exists`, together with an `ADD` on every counter it feeds. A repeat cancels the
 transaction at the marker, so nothing is counted twice; concurrent transactions that collide on
-a hot counter are retried, so no increment is lost.
+a hot counter are retried, so no increment is lost. Which counters a visit or a view feeds, and
+the condition that makes an item countable, are decided here: services name the day, the
+visitor and the content, never a key.
 """
 
 from collections.abc import Sequence
@@ -11,12 +13,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portfolio_api.db import keys
+from portfolio_api.db.entities import (
+    ALL_LIST,
+    COUNTER,
+    DAILY_SALT,
+    STATUS_LIST,
+    VIEW_COUNTER,
+    VIEW_MARKER,
+    VISIT_MARKER,
+    Entity,
+)
 from portfolio_api.repositories.base import ConditionFailed, Item, Repository, action
 
-ENTITY_SALT = "DailySalt"
-ENTITY_MARKER = "DedupMarker"
-ENTITY_COUNTER = "Counter"
 MAX_LABELLED = 2000
+PRODUCT_TYPE = "product"  # the content type of a product's views; any other is a collection
+VIEWS_ATTRIBUTE = "views"  # an item's own view count
+TOP_VIEWS = keys.TOP.sk  # a view counter's count, the sort key of its top list
 
 
 class AlreadyCounted(Exception):
@@ -38,12 +50,37 @@ class ViewTarget:
     extra_keys: tuple[keys.Key, ...] = ()  # also ADD views here (a list entry)
 
 
+def _view_target(content_type: str, content_id: str) -> ViewTarget:
+    """The item a view counts on, and the condition under which it counts."""
+    if content_type == PRODUCT_TYPE:
+        return ViewTarget(
+            key=keys.product(content_id),
+            condition="attribute_exists(PK) AND active = :true",
+            values={":true": True},
+        )
+    return ViewTarget(
+        key=keys.content_item(content_type, content_id),
+        condition="attribute_exists(PK) AND #status = :published",
+        values={":published": "published"},
+        names={"#status": "status"},
+        extra_keys=(
+            keys.content_list_entry(content_type, content_id, STATUS_LIST),
+            keys.content_list_entry(content_type, content_id, ALL_LIST),
+        ),
+    )
+
+
 def _add(
-    key: keys.Key, amount: int = 1, attribute: str = "count", label: str | None = None
+    key: keys.Key,
+    amount: int = 1,
+    attribute: str = "count",
+    label: str | None = None,
+    entity: Entity = COUNTER,
 ) -> dict[str, Any]:
+    assert attribute in entity.counters  # counters move by ADD only
     update = "ADD #n :amount SET #entity = :entity"
     names = {"#n": attribute, "#entity": keys.ENTITY}
-    values: dict[str, Any] = {":amount": amount, ":entity": ENTITY_COUNTER}
+    values: dict[str, Any] = {":amount": amount, ":entity": entity.tag}
     if label is not None:
         update += ", #label = :label"
         names["#label"] = "label"
@@ -64,7 +101,7 @@ def _add_views(key: keys.Key) -> dict[str, Any]:
         "Update": {
             "Key": key,
             "UpdateExpression": "ADD #views :one",
-            "ExpressionAttributeNames": {"#views": "views"},
+            "ExpressionAttributeNames": {"#views": VIEWS_ATTRIBUTE},
             "ExpressionAttributeValues": {":one": 1},
         }
     }
@@ -78,10 +115,10 @@ class Labelled:
     label: str
 
 
-def _marker(key: keys.Key, expires_at: int) -> dict[str, Any]:
+def _marker(marker: Entity, key: keys.Key, expires_at: int) -> dict[str, Any]:
     return {
         "Put": {
-            "Item": {**key, keys.ENTITY: ENTITY_MARKER, keys.TTL_ATTRIBUTE: expires_at},
+            "Item": {**key, **marker.stamp, **marker.expiring(expires_at)},
             # Invariant: one count per visitor (and content) per day.
             "ConditionExpression": "attribute_not_exists(PK)",
         }
@@ -103,9 +140,9 @@ class AnalyticsRepository(Repository):
         """The day's salt: ours if we are first, else the one already stored (one call)."""
         item = {
             **keys.daily_salt(day),
-            keys.ENTITY: ENTITY_SALT,
+            **DAILY_SALT.stamp,
             "salt": candidate,
-            keys.TTL_ATTRIBUTE: expires_at,
+            **DAILY_SALT.expiring(expires_at),
         }
         try:
             # Invariant: every Lambda agrees on one salt per day.
@@ -119,14 +156,29 @@ class AnalyticsRepository(Repository):
     def count_visit(
         self,
         *,
-        marker: keys.Key,
+        day: str,
+        month: str,
+        visitor: str,
         expires_at: int,
-        counters: Sequence[keys.Key | Labelled],
+        path: str,
+        host: str | None,
     ) -> None:
-        """Count a visit once: marker plus ADD on each counter, in one transaction."""
+        """Count a visit once: marker plus ADD on each counter, in one transaction.
+
+        It feeds the total, the day, the month, the day's path and the day's referring host.
+        """
+        counters: list[keys.Key | Labelled] = [
+            keys.counter(keys.VISITORS, keys.TOTAL),
+            keys.counter(keys.VISITORS_DAILY, day),
+            keys.counter(keys.VISITORS_MONTHLY, month),
+            Labelled(keys.labelled_counter(keys.paths_series(day), path), path),
+        ]
+        if host:
+            counters.append(Labelled(keys.labelled_counter(keys.referrers_series(day), host), host))
+        marker = keys.visit_marker(day, visitor)
         self._write_transaction(
             [
-                action(_marker(marker, expires_at), _already_counted),
+                action(_marker(VISIT_MARKER, marker, expires_at), _already_counted),
                 *(
                     action(_add(c.key, label=c.label) if isinstance(c, Labelled) else _add(c))
                     for c in counters
@@ -135,22 +187,31 @@ class AnalyticsRepository(Repository):
         )
 
     def count_view(
-        self,
-        *,
-        marker: keys.Key,
-        expires_at: int,
-        target: ViewTarget,
-        counters: Sequence[keys.Key],
-        top_counters: Sequence[keys.Key],
+        self, *, day: str, content_type: str, content_id: str, visitor: str, expires_at: int
     ) -> None:
-        """Count a view once: marker, the item's `views`, and every counter, in one transaction."""
+        """Count a view once: marker, the item's `views`, and every counter, in one transaction.
+
+        `NotCountable` when the item is missing, a draft or an inactive product;
+        `AlreadyCounted` when the visitor viewed it today already.
+        """
+        target = _view_target(content_type, content_id)
+        marker = keys.view_marker(day, content_type, content_id, visitor)
+        counters = [
+            keys.counter(keys.VIEWS, keys.TOTAL),
+            keys.counter(keys.VIEWS_DAILY, day),
+            keys.counter(keys.item_views_series(content_type, content_id), day),
+        ]
+        top_counters = [
+            keys.content_views(content_type, content_id, "all"),
+            keys.content_views(content_type, content_id, content_type),
+        ]
         item_update = {
             "Update": {
                 "Key": target.key,
                 "UpdateExpression": "ADD #views :one",
                 # Invariant: only published content and active products are counted.
                 "ConditionExpression": target.condition,
-                "ExpressionAttributeNames": {"#views": "views", **target.names},
+                "ExpressionAttributeNames": {"#views": VIEWS_ATTRIBUTE, **target.names},
                 "ExpressionAttributeValues": {":one": 1, **target.values},
             }
         }
@@ -158,21 +219,64 @@ class AnalyticsRepository(Repository):
             # First: when the item cannot be counted (a draft, gone) and the visitor was
             # counted today as well, the 404 wins over `counted: false`.
             action(item_update, _not_countable),
-            action(_marker(marker, expires_at), _already_counted),
+            action(_marker(VIEW_MARKER, marker, expires_at), _already_counted),
             *(action(_add_views(key)) for key in target.extra_keys),
             *(action(_add(key)) for key in counters),
-            *(action(_add(key, attribute=keys.TOP.sk)) for key in top_counters),
+            *(action(_add(key, attribute=TOP_VIEWS, entity=VIEW_COUNTER)) for key in top_counters),
         ]
         # Conflicts on hot counters are retried by the base, never dropped; the token makes
         # botocore's resend of a transaction that did commit answer success, not a repeat.
         self._write_transaction(actions)
 
-    def read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
+    def visitor_counts(self, day: str) -> tuple[int, int]:
+        """All-time visitors and the day's, in one BatchGetItem."""
+        total, today = self._read_counters(
+            [keys.counter(keys.VISITORS, keys.TOTAL), keys.counter(keys.VISITORS_DAILY, day)]
+        )
+        return total, today
+
+    def views_total(self) -> int:
+        """All counted views, in one BatchGetItem."""
+        (total,) = self._read_counters([keys.counter(keys.VIEWS, keys.TOTAL)])
+        return total
+
+    def totals(self) -> tuple[int, int]:
+        """All-time visitors and views, in one BatchGetItem."""
+        visitors, views = self._read_counters(
+            [keys.counter(keys.VISITORS, keys.TOTAL), keys.counter(keys.VIEWS, keys.TOTAL)]
+        )
+        return visitors, views
+
+    def daily_visitors(self, low: str, high: str) -> dict[str, int]:
+        """Visitors per day between two days (`YYYY-MM-DD`), inclusive, in one Query."""
+        return self._counter_range(keys.VISITORS_DAILY, low, high)
+
+    def monthly_visitors(self, low: str, high: str) -> dict[str, int]:
+        """Visitors per month between two months (`YYYY-MM`), inclusive, in one Query."""
+        return self._counter_range(keys.VISITORS_MONTHLY, low, high)
+
+    def daily_views(self, low: str, high: str) -> dict[str, int]:
+        """Views per day between two days, inclusive, in one Query."""
+        return self._counter_range(keys.VIEWS_DAILY, low, high)
+
+    def paths_of(self, day: str) -> dict[str, int]:
+        """The day's visited paths and their visitors (see `_counters_of`)."""
+        return self._counters_of(keys.paths_series(day))
+
+    def referrers_of(self, day: str) -> dict[str, int]:
+        """The day's referring hosts and their visitors (see `_counters_of`)."""
+        return self._counters_of(keys.referrers_series(day))
+
+    def countable_item(self, content_type: str, content_id: str) -> Item | None:
+        """The item a view of this content counts on (the content item or the product)."""
+        return self._get(_view_target(content_type, content_id).key)
+
+    def _read_counters(self, counter_keys: Sequence[keys.Key]) -> list[int]:
         """Several counters in one BatchGetItem, 0 for those not there yet, in the order asked."""
         found = self._get_by_name(dict(enumerate(counter_keys)))
         return [int(found.get(n, {}).get("count", 0)) for n in range(len(counter_keys))]
 
-    def counter_range(self, series: str, low: str, high: str) -> dict[str, int]:
+    def _counter_range(self, series: str, low: str, high: str) -> dict[str, int]:
         """The counters of a series between two buckets, inclusive, in one Query."""
         page = self._query_page(
             keys.counter_series(series),
@@ -184,7 +288,7 @@ class AnalyticsRepository(Repository):
         )
         return {str(item[keys.SK]): int(item.get("count", 0)) for item in page.items}
 
-    def counters_of(self, series: str) -> dict[str, int]:
+    def _counters_of(self, series: str) -> dict[str, int]:
         """The labelled counters of a series (one day's paths or referrers), in one Query.
 
         Reads at most `MAX_LABELLED` of them, in key (digest) order rather than by count, so a
@@ -201,10 +305,6 @@ class AnalyticsRepository(Repository):
         return self._query_page(
             keys.top_partition(scope), index=keys.TOP, limit=limit, start_key=None
         ).items
-
-    def get_item(self, key: keys.Key) -> Item | None:
-        """Any item by key (the content or product a view names)."""
-        return self._get(key)
 
 
 def top_counter_actions(
@@ -226,14 +326,14 @@ def top_counter_actions(
             "#type": "contentType",
             "#id": "contentId",
             "#entity": keys.ENTITY,
-            "#views": keys.TOP.sk,
+            "#views": TOP_VIEWS,
             "#top": keys.TOP.pk,
         }
         values: dict[str, Any] = {
             ":title": title,
             ":type": content_type,
             ":id": content_id,
-            ":entity": ENTITY_COUNTER,
+            ":entity": VIEW_COUNTER.tag,
             ":zero": 0,
         }
         update = (

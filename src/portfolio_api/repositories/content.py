@@ -22,8 +22,8 @@ Every change is one `TransactWriteItems` planned from the item before and after 
   `listLayout` = 2 were counted only in the published category counts; their first write under
   this code (any edit, or `portfolio-api reindex`) counts them in full.
 
-Each action names what its condition failing means (the item's → `StaleWrite`, the slug claim's
-→ `SlugTaken`); collisions and throttling are retried by the base, then 503; a rejected
+Each action names what its condition failing means (the item's → `WriteRaced`, the slug claim's
+→ `SlugClaimed`); collisions and throttling are retried by the base, then 503; a rejected
 (oversized) request is a 400. The transaction carries a `ClientRequestToken`, so a resend after a
 lost answer is answered, not applied again.
 """
@@ -37,6 +37,15 @@ from pydantic.alias_generators import to_camel
 from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.errors import ValidationFailed
 from portfolio_api.db import keys
+from portfolio_api.db.entities import (
+    CONTENT_ITEM,
+    CONTENT_LIST_ENTRY,
+    FACET_COUNTER,
+    FACET_LIST,
+    SLUG_CLAIM,
+    content_item_entries,
+    content_list_entries,
+)
 from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
     Item,
@@ -47,28 +56,21 @@ from portfolio_api.repositories.base import (
     state_update,
 )
 
-ENTITY_ITEM = "ContentItem"
-ENTITY_LIST_ENTRY = "ContentListEntry"
-ENTITY_SLUG = "SlugClaim"
-ENTITY_COUNTER = "FacetCounter"
 PUBLISHED = "published"
 DRAFT = "draft"
 ALL = "all"
-FACET_LIST = "facet#"  # the list name prefix of facet entries
 FACET_KEYS = "facetKeys"  # on facet entries: `<facet>#<value>` of every facet, for AND filters
 LIST_LAYOUT = "listLayout"  # which list entries and counts the stored item has
 CURRENT_LIST_LAYOUT = 2  # 2: facet entries and counts at every status; 1 (absent): published
 
-# Attributes the item's own write never sets: keys, and `views`, which only counting changes.
-_NOT_WRITTEN = frozenset({keys.PK, keys.SK, "views"})
 MAX_ITEM_BYTES = 380 * 1024  # DynamoDB's 400 KB item limit, less room for names and keys
 
 
-class StaleWrite(Exception):
+class WriteRaced(Exception):
     """The item changed (or vanished) between the read and the write, or another write raced."""
 
 
-class SlugTaken(Exception):
+class SlugClaimed(Exception):
     """Another item holds the slug."""
 
 
@@ -95,7 +97,7 @@ class ContentRepository(Repository):
         if not page.items:
             return None
         found = page.items[0]
-        if found.get(keys.ENTITY) == ENTITY_SLUG:
+        if found.get(keys.ENTITY) == SLUG_CLAIM.tag:
             return SlugRedirect(str(found["itemId"]))
         return state_of(found)
 
@@ -210,9 +212,9 @@ class ContentRepository(Repository):
         actions = [
             # Its condition failing: the item changed (or went) since the read, or its id is
             # taken on create. The service reads again.
-            action(_item_action(spec, old, new), _stale),
+            action(_item_action(spec, old, new), _write_raced),
             *(
-                action(claim, _slug_taken)
+                action(claim, _slug_claimed)
                 for claim in _slug_actions(spec, old, new, take_redirects=take_redirects)
             ),
             *map(action, _list_entry_actions(spec, old, new)),
@@ -222,12 +224,12 @@ class ContentRepository(Repository):
         self._write_transaction(actions)
 
 
-def _stale(_item: Item | None) -> Exception:
-    return StaleWrite()
+def _write_raced(_item: Item | None) -> Exception:
+    return WriteRaced()
 
 
-def _slug_taken(_item: Item | None) -> Exception:
-    return SlugTaken()
+def _slug_claimed(_item: Item | None) -> Exception:
+    return SlugClaimed()
 
 
 def _item_action(spec: ContentSpec, old: Item | None, new: Item | None) -> dict[str, Any]:
@@ -255,7 +257,7 @@ def _item_action(spec: ContentSpec, old: Item | None, new: Item | None) -> dict[
             }
         }
     update, names, values = state_update(
-        _stored_item(spec, old), _stored_item(spec, new), skip=_NOT_WRITTEN
+        _stored_item(spec, old), _stored_item(spec, new), skip=CONTENT_ITEM.not_written
     )
     return {
         "Update": {
@@ -278,8 +280,8 @@ def _stored_item(spec: ContentSpec, state: Item) -> dict[str, Any]:
     return {
         **{k: v for k, v in state.items() if v is not None},
         **keys.content_item(spec.name, str(state["id"])),
-        keys.ENTITY: ENTITY_ITEM,
-        **keys.content_slug_entry(spec.name, str(state["slug"])),
+        **CONTENT_ITEM.stamp,
+        **content_item_entries(spec.name, state),
     }
 
 
@@ -287,24 +289,8 @@ def _list_entries(spec: ContentSpec, state: Item | None) -> dict[str, dict[str, 
     """The lists a state belongs to: list name → its index entry."""
     if state is None:
         return {}
-    item_id, status, updated_at = str(state["id"]), str(state["status"]), str(state["updatedAt"])
-    sort_value = str(state["publishedAt"]) if status == PUBLISHED else updated_at
-    entries = {
-        "status": keys.content_status_entry(spec.name, status, sort_value, item_id),
-        "all": keys.content_all_entry(spec.name, updated_at, item_id),
-    }
-    for facet in spec.facets:
-        for value in facet.values(state):
-            entries[f"{FACET_LIST}{facet.param}#{value}"] = keys.content_facet_entry(
-                spec.name,
-                facet.param,
-                value,
-                status=status,
-                status_sort=sort_value,
-                updated_at=updated_at,
-                item_id=item_id,
-            )
-    return entries
+    facet_values = {facet.param: facet.values(state) for facet in spec.facets}
+    return content_list_entries(spec.name, state, facet_values)
 
 
 def _facet_keys(spec: ContentSpec, state: Item) -> list[str]:
@@ -333,10 +319,10 @@ def _list_entry_actions(
     for name, index_entry in sorted(after.items()):
         key = keys.content_list_entry(spec.name, item_id, name)
         if name.startswith(FACET_LIST):  # no views here: a whole entry is put
-            entry = {**facet_summary, **key, keys.ENTITY: ENTITY_LIST_ENTRY, **index_entry}
+            entry = {**facet_summary, **key, **CONTENT_LIST_ENTRY.stamp, **index_entry}
             actions.append({"Put": {"Item": entry}})
         elif old is None or name not in before:
-            entry = {**_summary(spec, new), **key, keys.ENTITY: ENTITY_LIST_ENTRY, **index_entry}
+            entry = {**_summary(spec, new), **key, **CONTENT_LIST_ENTRY.stamp, **index_entry}
             actions.append({"Put": {"Item": entry}})
         else:
             actions.append(_entry_update(spec, key, old, new, before[name], index_entry))
@@ -364,7 +350,7 @@ def _entry_update(
     update, names, values = state_update(
         {**_summary(spec, old), **old_index},
         {**_summary(spec, new), **new_index},
-        skip=_NOT_WRITTEN,
+        skip=CONTENT_LIST_ENTRY.not_written,
     )
     return {
         "Update": {
@@ -396,7 +382,7 @@ def _slug_actions(
         claim = {
             "Item": {
                 **keys.content_slug(spec.name, new_slug),
-                keys.ENTITY: ENTITY_SLUG,
+                **SLUG_CLAIM.stamp,
                 "itemId": new["id"],
                 "redirect": False,
             },
@@ -500,7 +486,7 @@ def _counter_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> l
         values: dict[str, Any] = {
             ":published": published,
             ":drafts": drafts,
-            ":entity": ENTITY_COUNTER,
+            ":entity": FACET_COUNTER.tag,
         }
         update = "ADD #count :published, #drafts :drafts SET #entity = :entity"
         if now.published:  # the name shown with published counts: a published spelling

@@ -4,9 +4,9 @@ import contextlib
 from typing import Any
 
 from portfolio_api.db import keys
+from portfolio_api.db.entities import IDEMPOTENCY_RECORD
 from portfolio_api.repositories.base import ConditionFailed, Item, Repository, action
 
-ENTITY_IDEMPOTENCY = "IdempotencyRecord"
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 
@@ -27,11 +27,11 @@ class IdempotencyRepository(Repository):
         """Claim the key for this request; None when claimed, else the record that holds it."""
         record = {
             **keys.idempotency_record(digest),
-            keys.ENTITY: ENTITY_IDEMPOTENCY,
+            **IDEMPOTENCY_RECORD.stamp,
             "status": IN_PROGRESS,
             "requestHash": request_hash,
             "attempt": attempt,
-            keys.TTL_ATTRIBUTE: expires_at,
+            **IDEMPOTENCY_RECORD.expiring(expires_at),
             "lockedUntil": locked_until,
         }
         put = {
@@ -43,7 +43,10 @@ class IdempotencyRepository(Repository):
                     "attribute_not_exists(PK) OR #expires < :now"
                     " OR (#status = :in_progress AND lockedUntil < :now)"
                 ),
-                "ExpressionAttributeNames": {"#expires": keys.TTL_ATTRIBUTE, "#status": "status"},
+                "ExpressionAttributeNames": {
+                    "#expires": IDEMPOTENCY_RECORD.ttl_attribute,
+                    "#status": "status",
+                },
                 "ExpressionAttributeValues": {":now": now, ":in_progress": IN_PROGRESS},
             }
         }

@@ -5,6 +5,7 @@ from typing import Any
 
 from portfolio_api.core.errors import OutcomeUnknown, ServiceUnavailable
 from portfolio_api.db import keys
+from portfolio_api.db.entities import PRODUCT, product_category, product_entries
 from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
     ConditionFailed,
@@ -16,10 +17,7 @@ from portfolio_api.repositories.base import (
     state_update,
 )
 
-ENTITY_PRODUCT = "Product"
 MAX_STOCK = 1_000_000_000
-# Keys, and what only their own atomic updates change: stock (adjustments) and views (counting).
-_NOT_WRITTEN = frozenset({keys.PK, keys.SK, "stock", "views"})
 
 
 def stored_product(state: Mapping[str, Any]) -> dict[str, Any]:
@@ -28,12 +26,8 @@ def stored_product(state: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in state.items() if v is not None},
         **keys.product(product_id),
-        keys.ENTITY: ENTITY_PRODUCT,
-        **keys.product_entries(
-            str(state["listOrder"]),
-            str(state["category"]).strip().lower(),
-            bool(state["active"]),
-        ),
+        **PRODUCT.stamp,
+        **product_entries(state),
     }
 
 
@@ -61,7 +55,8 @@ class ProductRepository(Repository):
 
         `views` is never written here, and `stock` only when the owner sets it outright.
         """
-        skip = _NOT_WRITTEN - {"stock"} if set_stock else _NOT_WRITTEN
+        # Keys, and what only their own atomic updates change: stock (adjustments) and views.
+        skip = PRODUCT.not_written - {"stock"} if set_stock else PRODUCT.not_written
         update, names, values = state_update(stored_product(old), stored_product(new), skip=skip)
         key = keys.product(str(old["id"]))
         values = {**values, ":read_version": old[keys.VERSION]}
@@ -158,7 +153,7 @@ class ProductRepository(Repository):
         else:
             index = keys.GSI4 if include_inactive else keys.GSI3
             partition = keys.product_category_partition(
-                category.strip().lower(), active_only=not include_inactive
+                product_category(category), active_only=not include_inactive
             )
         return self._query_page(partition, index=index, limit=limit, start_key=start)
 

@@ -7,10 +7,8 @@ signature until it expires; these records are how the API refuses it sooner.
 from dataclasses import dataclass
 
 from portfolio_api.db import keys
+from portfolio_api.db.entities import ENDED_SESSIONS, REVOKED_SESSION
 from portfolio_api.repositories.base import Action, Repository, action
-
-ENTITY_REVOKED_SESSION = "RevokedSession"
-ENTITY_ENDED_SESSIONS = "EndedSessions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +61,9 @@ class RevocationRepository(Repository):
     def _mark(session_id: str, revoked_at: str, expires_at: int) -> Action:
         item = {
             **keys.revoked_session(session_id),
-            keys.ENTITY: ENTITY_REVOKED_SESSION,
+            **REVOKED_SESSION.stamp,
             "revokedAt": revoked_at,
-            keys.TTL_ATTRIBUTE: expires_at,
+            **REVOKED_SESSION.expiring(expires_at),
         }
         return action({"Put": {"Item": item}})
 
@@ -78,9 +76,12 @@ class RevocationRepository(Repository):
             ),
             # Invariant: the cut-off never moves earlier (nor its expiry with it).
             "ConditionExpression": "attribute_not_exists(endedBefore) OR endedBefore < :before",
-            "ExpressionAttributeNames": {"#entity": keys.ENTITY, "#expires": keys.TTL_ATTRIBUTE},
+            "ExpressionAttributeNames": {
+                "#entity": keys.ENTITY,
+                "#expires": ENDED_SESSIONS.ttl_attribute,
+            },
             "ExpressionAttributeValues": {
-                ":entity": ENTITY_ENDED_SESSIONS,
+                ":entity": ENDED_SESSIONS.tag,
                 ":before": before,
                 ":at": revoked_at,
                 ":expires": expires_at,

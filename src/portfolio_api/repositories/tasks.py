@@ -5,11 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from portfolio_api.db import keys
+from portfolio_api.db.entities import TASK, task_entries
 from portfolio_api.repositories.base import Item, Page, action, state_of, state_update
 from portfolio_api.repositories.users import UserPartitionRepository
-
-ENTITY_TASK = "Task"
-_NOT_WRITTEN = frozenset({keys.PK, keys.SK})
 
 
 def stored_task(sub: str, state: Mapping[str, Any]) -> dict[str, Any]:
@@ -18,10 +16,8 @@ def stored_task(sub: str, state: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in state.items() if v is not None},
         **keys.task(sub, task_id),
-        keys.ENTITY: ENTITY_TASK,
-        **keys.task_entries(
-            sub, task_id, str(state["status"]), str(state["priority"]), state.get("dueDate")
-        ),
+        **TASK.stamp,
+        **task_entries(sub, state),
     }
 
 
@@ -54,7 +50,7 @@ class TaskRepository(UserPartitionRepository):
     def replace(self, sub: str, old: Item, new: Mapping[str, Any]) -> Item:
         """Write `new` over `old` if it is still the version read; `ConditionFailed` if not."""
         update, names, values = state_update(
-            stored_task(sub, old), stored_task(sub, new), skip=_NOT_WRITTEN
+            stored_task(sub, old), stored_task(sub, new), skip=TASK.not_written
         )
         replace = {
             "Update": {

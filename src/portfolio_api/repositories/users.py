@@ -5,6 +5,7 @@ from typing import Any
 
 from portfolio_api.core.errors import AccountClosed, OutcomeUnknown, ServiceUnavailable
 from portfolio_api.db import keys
+from portfolio_api.db.entities import CLOSED_ACCOUNT, USER_PROFILE
 from portfolio_api.repositories.base import (
     ConditionFailed,
     Item,
@@ -12,8 +13,6 @@ from portfolio_api.repositories.base import (
     action,
 )
 
-ENTITY_PROFILE = "UserProfile"
-ENTITY_CLOSED = "ClosedAccount"
 _PURGE_PAGE = 100
 
 
@@ -59,7 +58,7 @@ class UserRepository(UserPartitionRepository):
         """
         item = {
             **keys.user_profile(sub),
-            keys.ENTITY: ENTITY_PROFILE,
+            **USER_PROFILE.stamp,
             "userId": sub,
             **attributes,
             keys.VERSION: 1,
@@ -114,9 +113,9 @@ class UserRepository(UserPartitionRepository):
         self._put(
             {
                 **keys.account_closed(sub),
-                keys.ENTITY: ENTITY_CLOSED,
+                **CLOSED_ACCOUNT.stamp,
                 "closedAt": closed_at,
-                keys.TTL_ATTRIBUTE: expires_at,
+                **CLOSED_ACCOUNT.expiring(expires_at),
             }
         )
 

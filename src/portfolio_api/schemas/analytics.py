@@ -6,11 +6,21 @@ from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, GetPydanticSchema
+from pydantic_core import core_schema
 
+from portfolio_api.content.collections import ALL_COLLECTIONS
 from portfolio_api.schemas.common import ApiModel, ApiRequest
 
-ContentType = Literal["blog", "project", "certification", "product"]
+CONTENT_TYPES: tuple[str, ...] = (*(spec.name for spec in ALL_COLLECTIONS), "product")
+"""Every `contentType` a view is counted on: each collection's name, then products."""
+
+ContentType = Annotated[
+    str,
+    GetPydanticSchema(lambda _source, _handler: core_schema.literal_schema(list(CONTENT_TYPES))),
+]
+"""One of `CONTENT_TYPES`, validated and documented (an `enum`) as a `Literal` of them would be;
+a `Literal` cannot be built from the collections and still be read by mypy."""
 
 
 MAX_HOST_LENGTH = 253  # DNS's limit on a name

@@ -26,18 +26,16 @@ from portfolio_api.analytics.bots import is_bot
 from portfolio_api.core.clock import Clock
 from portfolio_api.core.errors import NotFound, ValidationFailed
 from portfolio_api.core.security import Principal
-from portfolio_api.db import keys
 from portfolio_api.repositories.analytics import (
+    PRODUCT_TYPE,
+    TOP_VIEWS,
+    VIEWS_ATTRIBUTE,
     AlreadyCounted,
     AnalyticsRepository,
-    Labelled,
     NotCountable,
-    ViewTarget,
 )
 from portfolio_api.repositories.base import Item
 
-CONTENT_TYPES = ("blog", "project", "certification")
-ALL_TYPES = (*CONTENT_TYPES, "product")
 MAX_DAILY_POINTS = 366
 MAX_MONTHLY_POINTS = 60
 SUMMARY_TOP = 10
@@ -97,54 +95,35 @@ class AnalyticsService:
             return False
         now = self._clock()
         day, month = _day(now), now.strftime("%Y-%m")
-        page = _page_path(path)
-        counters: list[keys.Key | Labelled] = [
-            keys.counter("visitors", "TOTAL"),
-            keys.counter("visitors#daily", day),
-            keys.counter("visitors#monthly", month),
-            Labelled(keys.counter(f"paths#{day}", _digest(page)), page),
-        ]
-        host = _host(referrer)
-        if host:
-            counters.append(Labelled(keys.counter(f"referrers#{day}", _digest(host)), host))
         try:
             self._repository.count_visit(
-                marker=keys.visit_marker(day, self._hash(day, visitor, "visit")),
+                day=day,
+                month=month,
+                visitor=self._hash(day, visitor, "visit"),
                 expires_at=_end_of_day(now),
-                counters=counters,
+                path=_page_path(path),
+                host=_host(referrer),
             )
         except AlreadyCounted:
             return False
         return True
 
-    def view(self, visitor: Visitor, content_type: str, content_id: str) -> bool:
+    def count_view(self, visitor: Visitor, content_type: str, content_id: str) -> bool:
         """Count a view once per visitor, content and UTC day; 404 for nothing countable."""
-        target = _target(content_type, content_id)
         if self._excluded(visitor):
-            if not self._countable(content_type, self._repository.get_item(target.key)):
+            item = self._repository.countable_item(content_type, content_id)
+            if not self._countable(content_type, item):
                 raise _no_content()
             return False
         now = self._clock()
         day = _day(now)
         try:
             self._repository.count_view(
-                marker=keys.view_marker(
-                    day,
-                    content_type,
-                    content_id,
-                    self._hash(day, visitor, f"view\n{content_type}\n{content_id}"),
-                ),
+                day=day,
+                content_type=content_type,
+                content_id=content_id,
+                visitor=self._hash(day, visitor, f"view\n{content_type}\n{content_id}"),
                 expires_at=_end_of_day(now),
-                target=target,
-                counters=[
-                    keys.counter("views", "TOTAL"),
-                    keys.counter("views#daily", day),
-                    keys.counter(f"views#{content_type}#{content_id}#daily", day),
-                ],
-                top_counters=[
-                    keys.content_views(content_type, content_id, "all"),
-                    keys.content_views(content_type, content_id, content_type),
-                ],
             )
         except NotCountable:
             raise _no_content() from None
@@ -156,27 +135,23 @@ class AnalyticsService:
 
     def visitor_count(self) -> dict[str, int]:
         """All-time and today's visitors, in one read."""
-        total, today = self._repository.read_counters(
-            [keys.counter("visitors", "TOTAL"), keys.counter("visitors#daily", _day(self._clock()))]
-        )
+        total, today = self._repository.visitor_counts(_day(self._clock()))
         return {"total": total, "today": today}
 
     def views_total(self) -> dict[str, int]:
         """All counted views."""
-        (total,) = self._repository.read_counters([keys.counter("views", "TOTAL")])
-        return {"total": total}
+        return {"total": self._repository.views_total()}
 
     def views_of(self, content_type: str, content_id: str) -> dict[str, Any]:
         """A published item's (or active product's) view count, read from the item itself."""
-        target = _target(content_type, content_id)
-        item = self._repository.get_item(target.key)
+        item = self._repository.countable_item(content_type, content_id)
         if not self._countable(content_type, item):
             raise _no_content()
         assert item is not None
         return {
             "contentType": content_type,
             "contentId": content_id,
-            "views": int(item.get("views", 0)),
+            "views": int(item.get(VIEWS_ATTRIBUTE, 0)),
         }
 
     def trends(self, period: str, start: date, end: date) -> dict[str, Any]:
@@ -188,14 +163,13 @@ class AnalyticsService:
             if days > MAX_DAILY_POINTS:
                 raise _range_error(f"at most {MAX_DAILY_POINTS} days")
             buckets = [(start + timedelta(days=n)).isoformat() for n in range(days)]
-            series = "visitors#daily"
+            counts = self._repository.daily_visitors(buckets[0], buckets[-1])
         else:
             months = (end.year - start.year) * 12 + end.month - start.month + 1
             if months > MAX_MONTHLY_POINTS:
                 raise _range_error(f"at most {MAX_MONTHLY_POINTS} months")
             buckets = [_add_months(start, n) for n in range(months)]
-            series = "visitors#monthly"
-        counts = self._repository.counter_range(series, buckets[0], buckets[-1])
+            counts = self._repository.monthly_visitors(buckets[0], buckets[-1])
         return {
             "period": period,
             "points": [{"date": b, "visitors": counts.get(b, 0)} for b in buckets],
@@ -211,21 +185,15 @@ class AnalyticsService:
         today = self._clock().date()
         month_ago = today - timedelta(days=29)
         week_ago = today - timedelta(days=6)
-        visitors_total, views_total = self._repository.read_counters(
-            [keys.counter("visitors", "TOTAL"), keys.counter("views", "TOTAL")]
-        )
-        visitors = self._repository.counter_range(
-            "visitors#daily", month_ago.isoformat(), today.isoformat()
-        )
-        views = self._repository.counter_range(
-            "views#daily", month_ago.isoformat(), today.isoformat()
-        )
+        visitors_total, views_total = self._repository.totals()
+        visitors = self._repository.daily_visitors(month_ago.isoformat(), today.isoformat())
+        views = self._repository.daily_views(month_ago.isoformat(), today.isoformat())
         paths: Counter[str] = Counter()
         referrers: Counter[str] = Counter()
         for n in range(SUMMARY_WINDOW_DAYS):
             day = (today - timedelta(days=n)).isoformat()
-            paths.update(self._repository.counters_of(f"paths#{day}"))
-            referrers.update(self._repository.counters_of(f"referrers#{day}"))
+            paths.update(self._repository.paths_of(day))
+            referrers.update(self._repository.referrers_of(day))
         week = {(week_ago + timedelta(days=n)).isoformat() for n in range(7)}
         return {
             "visitors": {
@@ -269,28 +237,9 @@ class AnalyticsService:
     def _countable(content_type: str, item: Item | None) -> bool:
         if item is None:
             return False
-        if content_type == "product":
+        if content_type == PRODUCT_TYPE:
             return bool(item.get("active"))
         return item.get("status") == "published"
-
-
-def _target(content_type: str, content_id: str) -> ViewTarget:
-    if content_type == "product":
-        return ViewTarget(
-            key=keys.product(content_id),
-            condition="attribute_exists(PK) AND active = :true",
-            values={":true": True},
-        )
-    return ViewTarget(
-        key=keys.content_item(content_type, content_id),
-        condition="attribute_exists(PK) AND #status = :published",
-        values={":published": "published"},
-        names={"#status": "status"},
-        extra_keys=(
-            keys.content_list_entry(content_type, content_id, "status"),
-            keys.content_list_entry(content_type, content_id, "all"),
-        ),
-    )
 
 
 def _top_item(item: Item) -> dict[str, Any]:
@@ -298,7 +247,7 @@ def _top_item(item: Item) -> dict[str, Any]:
         "contentType": str(item["contentType"]),
         "contentId": str(item["contentId"]),
         "title": str(item.get("title", "")),
-        "views": int(item.get(keys.TOP.sk, 0)),
+        "views": int(item.get(TOP_VIEWS, 0)),
     }
 
 
@@ -314,11 +263,6 @@ def _end_of_day(moment: datetime) -> int:
     """Salts and markers expire with their UTC day (TTL removes them soon after)."""
     start = datetime.combine(moment.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
     return int((start + timedelta(days=1)).timestamp())
-
-
-def _digest(text: str) -> str:
-    """A short, fixed-size key for free text (paths, hosts), which may exceed key limits."""
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _add_months(start: date, months: int) -> str:

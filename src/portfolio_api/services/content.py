@@ -1,7 +1,7 @@
 """The publishing rules shared by every collection: visibility, slugs, versions, lists."""
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,15 +20,15 @@ from portfolio_api.core.errors import (
 from portfolio_api.core.ids import new_id
 from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
-from portfolio_api.core.validation import error_list
+from portfolio_api.core.validation import error_list, refuse_nulls
 from portfolio_api.repositories.base import Item, Page
 from portfolio_api.repositories.content import (
     ALL,
     PUBLISHED,
     ContentRepository,
+    SlugClaimed,
     SlugRedirect,
-    SlugTaken,
-    StaleWrite,
+    WriteRaced,
 )
 from portfolio_api.schemas.common import ApiModel
 from portfolio_api.services.optimistic import WRITE_ATTEMPTS, change_versioned, changed
@@ -39,7 +39,7 @@ DERIVED_SLUG_ATTEMPTS = 10
 View = dict[str, Any]
 
 
-class SlugTakenError(Conflict):
+class SlugTaken(Conflict):
     code, title = "slug_taken", "Slug already used"
 
 
@@ -104,7 +104,7 @@ class ContentService:
             views = self._repository.current_views(spec, [str(i["id"]) for i in items])
             items = [{**item, "views": views[str(item["id"])]} for item in items]
         return {
-            "items": [self.view(spec, item, summary=True) for item in items],
+            "items": [self.present(spec, item, summary=True) for item in items],
             "nextCursor": self._cursors.encode(scope, page.next_key),
         }
 
@@ -148,14 +148,14 @@ class ContentService:
                     self._repository.save(
                         spec, None, {**state, "slug": slug}, take_redirects=bool(explicit_slug)
                     )
-                except StaleWrite:
+                except WriteRaced:
                     continue  # the new id was taken (never, for a fresh ULID): try again
-                except SlugTaken:
+                except SlugClaimed:
                     break
-                return self.view(spec, {**state, "slug": slug})
+                return self.present(spec, {**state, "slug": slug})
             else:
                 raise Conflict("The collection is changing; try again.")
-        raise SlugTakenError(f"The slug {slugs[0]!r} is already used in this collection.")
+        raise SlugTaken(f"The slug {slugs[0]!r} is already used in this collection.")
 
     def update(
         self, spec: ContentSpec, item_id: str, patch: ApiModel, expected_version: int | None
@@ -165,9 +165,7 @@ class ContentService:
 
         def change(old: Item) -> Item | None:
             merged = {**old, **changes}
-            nulled = [k for k, v in changes.items() if v is None and not _nullable(spec, k)]
-            if nulled:
-                raise _null_error(nulled)
+            refuse_nulls(changes, lambda field: _nullable(spec, field))
             self._validate_merged(spec, merged)
             merged.update(spec.on_write(merged))
             if not changed(old, changes):
@@ -211,7 +209,7 @@ class ContentService:
         """Remove the item with its slug claim, list entries and counts."""
         self._mutate(spec, item_id, expected_version, lambda _old: None, delete=True)
 
-    def view(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> View:
+    def present(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> View:
         """The wire form of a stored item (a list's summary leaves out the long fields)."""
         view = {
             name: item.get(name)
@@ -238,18 +236,18 @@ class ContentService:
         def write(old: Item, new: Item | None) -> View:
             try:
                 self._repository.save(spec, old, new)
-            except SlugTaken:
-                raise SlugTakenError("That slug is already used in this collection.") from None
-            return self.view(spec, new or old)
+            except SlugClaimed:
+                raise SlugTaken("That slug is already used in this collection.") from None
+            return self.present(spec, new or old)
 
         return change_versioned(
             read=lambda: self._repository.get(spec, item_id, consistent=True),
             change=change,
             write=write,
-            unchanged=lambda old: self.view(spec, old),
+            unchanged=lambda old: self.present(spec, old),
             expected_version=expected_version,
             missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
-            lost_race=StaleWrite,
+            lost_race=WriteRaced,
             delete=delete,
         )
 
@@ -267,7 +265,7 @@ class ContentService:
     def _visible(self, spec: ContentSpec, item: Item | None, is_owner: bool) -> View:
         if item is None or (item.get("status") != PUBLISHED and not is_owner):
             raise NotFound(f"No such {spec.singular}.")
-        return self.view(spec, item)
+        return self.present(spec, item)
 
 
 def _list_scope(spec: ContentSpec, status: str, wanted: Mapping[str, str]) -> str:
@@ -289,11 +287,4 @@ def _nullable(spec: ContentSpec, alias: str) -> bool:
     return any(
         (info.alias or name) == alias and not info.is_required() and info.default is None
         for name, info in spec.create_model.model_fields.items()
-    )
-
-
-def _null_error(fields: Sequence[str]) -> ValidationFailed:
-    return ValidationFailed(
-        "Required fields cannot be null.",
-        errors=[{"field": field, "message": "may not be null"} for field in fields],
     )

@@ -20,7 +20,7 @@ from portfolio_api.repositories.content import (
     CURRENT_LIST_LAYOUT,
     LIST_LAYOUT,
     ContentRepository,
-    StaleWrite,
+    WriteRaced,
 )
 from portfolio_api.services.optimistic import change_versioned
 
@@ -100,5 +100,5 @@ def _upgrade_item(repository: ContentRepository, spec: ContentSpec, item_id: str
         unchanged=lambda _old: False,  # brought up to date by another write meanwhile
         expected_version=None,
         missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
-        lost_race=StaleWrite,
+        lost_race=WriteRaced,
     )

@@ -10,14 +10,15 @@ collisions on shared counters are retried inside the transaction (repositories/b
 from collections.abc import Callable, Collection
 from typing import Any
 
-from portfolio_api.core.errors import ApiError, Conflict, PreconditionFailed, ValidationFailed
+from portfolio_api.core.errors import ApiError, Conflict, PreconditionFailed
+from portfolio_api.core.validation import refuse_nulls
 from portfolio_api.repositories.base import Item
 from portfolio_api.schemas.common import ApiRequest
 
 WRITE_ATTEMPTS = 3
 
 
-def stale() -> PreconditionFailed:
+def precondition_failed() -> PreconditionFailed:
     """The answer to a stale `If-Match`."""
     return PreconditionFailed("The resource has changed since you read it; fetch it again.")
 
@@ -39,7 +40,7 @@ def change_versioned[Result](
         if old is None:
             raise missing()
         if expected_version is not None and int(old["version"]) != expected_version:
-            raise stale()
+            raise precondition_failed()
         new = None if delete else change(old)
         if new is None and not delete:
             return unchanged(old)
@@ -57,12 +58,7 @@ def patch_changes(
     changes = patch.model_dump(
         mode="json" if json_mode else "python", by_alias=True, exclude_unset=True
     )
-    nulled = [k for k in not_nullable if k in changes and changes[k] is None]
-    if nulled:
-        raise ValidationFailed(
-            "These fields cannot be null.",
-            errors=[{"field": k, "message": "may not be null"} for k in nulled],
-        )
+    refuse_nulls(changes, lambda field: field not in not_nullable)
     return changes
 
 

@@ -18,7 +18,12 @@ from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.products import MAX_STOCK, ProductRepository
 from portfolio_api.schemas.common import ApiRequest
 from portfolio_api.schemas.products import Product, ProductCreate, ProductFilters, cents
-from portfolio_api.services.optimistic import change_versioned, changed, patch_changes, stale
+from portfolio_api.services.optimistic import (
+    change_versioned,
+    changed,
+    patch_changes,
+    precondition_failed,
+)
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # ids that cannot exist are 404 before any call
 _FIELDS = tuple(info.alias or name for name, info in Product.model_fields.items())
@@ -56,14 +61,14 @@ class ProductService:
             self._repository.create(state)
         except ConditionFailed:
             raise Conflict(f"A product with id {state['id']!r} exists already.") from None
-        return view(state)
+        return present(state)
 
     def get(self, product_id: str, principal: Principal | None) -> View:
         """The product; an inactive one is the owner's alone."""
         item = self._repository.get(_checked(product_id))
         if item is None or (not item["active"] and not (principal and principal.is_owner)):
             raise _missing()
-        return view(item)
+        return present(item)
 
     def update(self, product_id: str, patch: ApiRequest, expected_version: int | None) -> View:
         """Apply the fields sent (stock included, as a plain set), guarded by `If-Match`."""
@@ -78,10 +83,10 @@ class ProductService:
         return change_versioned(
             read=lambda: self._repository.get(_checked(product_id), consistent=True),
             change=change,
-            write=lambda old, new: view(
+            write=lambda old, new: present(
                 self._repository.replace(old, new or old, set_stock="stock" in changes)
             ),
-            unchanged=view,
+            unchanged=present,
             expected_version=expected_version,
             missing=_missing,
             lost_race=ConditionFailed,
@@ -93,7 +98,7 @@ class ProductService:
             item = self._repository.get(_checked(product_id))
             if item is None:
                 raise _missing()
-            return view(item)
+            return present(item)
         try:
             item = self._repository.adjust_stock(_checked(product_id), delta, iso_z(self._clock()))
         except ConditionFailed as failed:
@@ -104,7 +109,7 @@ class ProductService:
             raise InsufficientStock(
                 f"Only {failed.old_item['stock']} in stock; cannot remove {-delta}."
             ) from None
-        return view(item)
+        return present(item)
 
     def delete(self, product_id: str, expected_version: int | None) -> None:
         """Remove the product, guarded by `If-Match` when given."""
@@ -113,7 +118,7 @@ class ProductService:
         except ConditionFailed as failed:
             if failed.old_item is None:
                 raise _missing() from None
-            raise stale() from None
+            raise precondition_failed() from None
 
     def list_products(self, filters: ProductFilters, principal: Principal | None) -> dict[str, Any]:
         """Active products newest first (by category too); the owner may include inactive."""
@@ -131,12 +136,12 @@ class ProductService:
             start=self._cursors.decode(scope, filters.cursor),
         )
         return {
-            "items": [view(item) for item in page.items],
+            "items": [present(item) for item in page.items],
             "nextCursor": self._cursors.encode(scope, page.next_key),
         }
 
 
-def view(item: Item) -> View:
+def present(item: Item) -> View:
     """The wire form of a product: the price an exact `Decimal` with its two decimals."""
     product = {name: item.get(name) for name in _FIELDS}
     product["price"] = cents(Decimal(str(product["price"])))

@@ -13,7 +13,12 @@ from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.tasks import TaskCriteria, TaskRepository
 from portfolio_api.schemas.common import ApiRequest
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters
-from portfolio_api.services.optimistic import change_versioned, changed, patch_changes, stale
+from portfolio_api.services.optimistic import (
+    change_versioned,
+    changed,
+    patch_changes,
+    precondition_failed,
+)
 
 COMPLETED = "completed"
 _ID = re.compile(r"^[0-9A-Z]{26}$")
@@ -43,14 +48,14 @@ class TaskService:
         }
         state["completedAt"] = now if state["status"] == COMPLETED else None
         self._repository.create(user.sub, state)
-        return view(state)
+        return present(state)
 
     def get(self, user: Principal, task_id: str) -> View:
         """The caller's task; anyone else's id is simply not found."""
         item = self._repository.get(user.sub, _checked(task_id))
         if item is None:
             raise _missing()
-        return view(item)
+        return present(item)
 
     def update(
         self, user: Principal, task_id: str, patch: ApiRequest, expected_version: int | None
@@ -72,8 +77,8 @@ class TaskService:
         return change_versioned(
             read=lambda: self._repository.get(user.sub, _checked(task_id), consistent=True),
             change=change,
-            write=lambda old, new: view(self._repository.replace(user.sub, old, new or old)),
-            unchanged=view,
+            write=lambda old, new: present(self._repository.replace(user.sub, old, new or old)),
+            unchanged=present,
             expected_version=expected_version,
             missing=_missing,
             lost_race=ConditionFailed,
@@ -86,7 +91,7 @@ class TaskService:
         except ConditionFailed as failed:
             if failed.old_item is None:
                 raise _missing() from None
-            raise stale() from None
+            raise precondition_failed() from None
 
     def list_tasks(self, user: Principal, filters: TaskFilters) -> dict[str, Any]:
         """One page of the caller's tasks under any combination of the filters."""
@@ -99,12 +104,12 @@ class TaskService:
         start = self._cursors.decode(scope, filters.cursor)
         page = self._repository.list_tasks(user.sub, criteria, filters.limit, start)
         return {
-            "items": [view(item) for item in page.items],
+            "items": [present(item) for item in page.items],
             "nextCursor": self._cursors.encode(scope, page.next_key),
         }
 
 
-def view(item: Item) -> View:
+def present(item: Item) -> View:
     """The wire form of a task."""
     return {name: item.get(name, [] if name == "tags" else None) for name in _FIELDS}
 

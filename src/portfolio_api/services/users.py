@@ -3,8 +3,9 @@
 from typing import Any
 
 from portfolio_api.core.clock import Clock, iso_z
-from portfolio_api.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from portfolio_api.core.errors import NotFound, PreconditionFailed
 from portfolio_api.core.security import Principal
+from portfolio_api.core.validation import refuse_nulls
 from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.users import UserRepository
 from portfolio_api.schemas.users import Profile, ProfileUpdate
@@ -31,12 +32,7 @@ class UserService:
     ) -> Profile:
         """Apply the fields the client sent, guarded by `If-Match` when given."""
         changes: dict[str, Any] = update.model_dump(exclude_unset=True, by_alias=True)
-        nulled = [field for field in _REQUIRED if field in changes and changes[field] is None]
-        if nulled:
-            raise ValidationFailed(
-                "Required fields cannot be null.",
-                errors=[{"field": field, "message": "may not be null"} for field in nulled],
-            )
+        refuse_nulls(changes, lambda field: field not in _REQUIRED)
         if not changes:
             current = self.get_me(principal)
             if expected_version is not None and current.version != expected_version:

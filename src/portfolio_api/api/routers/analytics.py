@@ -8,7 +8,7 @@ from portfolio_api.analytics.client_ip import client_ip
 from portfolio_api.api.deps import (
     OWNER_ONLY,
     TOKEN_CHECKED_IF_PRESENT,
-    AnalyticsDep,
+    AnalyticsServiceDep,
     ContainerDep,
     OptionalUser,
 )
@@ -61,7 +61,9 @@ OWNER_READ = [*OWNER_ONLY, Depends(no_query)]
 
 
 @router.post("/v1/visitors/track", response_model=Counted, responses=problems(400, 401))
-async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) -> ExactJSONResponse:
+async def track(
+    body: TrackRequest, who: VisitorDep, analytics: AnalyticsServiceDep
+) -> ExactJSONResponse:
     """Count this visitor once per UTC day (bots, DNT/GPC and the owner are not counted)."""
     return ExactJSONResponse({"counted": analytics.track(who, body.path, body.referrer)})
 
@@ -72,7 +74,7 @@ async def track(body: TrackRequest, who: VisitorDep, analytics: AnalyticsDep) ->
     responses=problems(400, 401),
     dependencies=PUBLIC_READ,
 )
-async def visitor_count(analytics: AnalyticsDep) -> ExactJSONResponse:
+async def visitor_count(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     """All-time and today's visitors."""
     return ExactJSONResponse(analytics.visitor_count())
 
@@ -84,7 +86,7 @@ async def visitor_count(analytics: AnalyticsDep) -> ExactJSONResponse:
     dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
 async def trends(
-    query: Annotated[TrendsQuery, Query()], analytics: AnalyticsDep
+    query: Annotated[TrendsQuery, Query()], analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """Visitors per day (at most 366) or month (at most 60), zeros included."""
     return ExactJSONResponse(analytics.trends(query.period, query.from_, query.to))
@@ -92,10 +94,12 @@ async def trends(
 
 @router.post("/v1/analytics/views", response_model=Counted, responses=problems(400, 401, 404))
 async def count_view(
-    body: ViewRequest, who: VisitorDep, analytics: AnalyticsDep
+    body: ViewRequest, who: VisitorDep, analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """Count a view of published content or an active product, once per visitor per day."""
-    return ExactJSONResponse({"counted": analytics.view(who, body.content_type, body.content_id)})
+    return ExactJSONResponse(
+        {"counted": analytics.count_view(who, body.content_type, body.content_id)}
+    )
 
 
 @router.get(
@@ -104,7 +108,7 @@ async def count_view(
     responses=problems(400, 401),
     dependencies=PUBLIC_READ,
 )
-async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
+async def views_total(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     """All counted views."""
     return ExactJSONResponse(analytics.views_total())
 
@@ -118,7 +122,7 @@ async def views_total(analytics: AnalyticsDep) -> ExactJSONResponse:
 async def views_of(
     content_type: Annotated[ContentType, Path(alias="contentType")],
     content_id: Annotated[str, Path(alias="contentId", max_length=64)],
-    analytics: AnalyticsDep,
+    analytics: AnalyticsServiceDep,
 ) -> ExactJSONResponse:
     """One item's counted views."""
     return ExactJSONResponse(analytics.views_of(content_type, content_id))
@@ -130,7 +134,9 @@ async def views_of(
     responses=problems(400, 401),
     dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
-async def top(query: Annotated[TopQuery, Query()], analytics: AnalyticsDep) -> ExactJSONResponse:
+async def top(
+    query: Annotated[TopQuery, Query()], analytics: AnalyticsServiceDep
+) -> ExactJSONResponse:
     """The most viewed content, most viewed first."""
     return ExactJSONResponse(analytics.top(query.content_type, query.limit))
 
@@ -141,6 +147,6 @@ async def top(query: Annotated[TopQuery, Query()], analytics: AnalyticsDep) -> E
     responses=problems(400, 401, 403),
     dependencies=OWNER_READ,
 )
-async def summary(analytics: AnalyticsDep) -> ExactJSONResponse:
+async def summary(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     """The owner's overview."""
     return ExactJSONResponse(analytics.summary())

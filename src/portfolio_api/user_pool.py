@@ -1,4 +1,5 @@
-"""The user pool as `template.yaml` declares it; the local stack builds the same pool from here."""
+"""The production user pool as `template.yaml` declares it (a test keeps the two equal); the local
+stack builds the same pool from here."""
 
 from typing import Any
 
