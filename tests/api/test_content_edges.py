@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from portfolio_api.content.collections import BLOG_POSTS, PROJECTS
 from portfolio_api.content.slugs import candidates, slugify
 from portfolio_api.core.errors import ValidationFailed
+from portfolio_api.db import keys
+from portfolio_api.local.stack import LocalStack
 from portfolio_api.repositories.content import WriteRaced
 from portfolio_api.repositories.idempotency import IdempotencyRepository
 from tests.conftest import SignedInUser
@@ -222,3 +224,25 @@ def test_an_edit_that_loses_to_another_edit_is_412_with_if_match(
     assert response.status_code == 412
     stored = client.get(url, headers=owner.headers).json()
     assert (stored["summary"], stored["version"]) == ("The other edit", 2)
+
+
+def test_an_item_stored_before_a_field_existed_reads_as_the_document_promises(
+    client: TestClient, owner: SignedInUser, dynamodb: Any, stack: LocalStack
+) -> None:
+    # Given a post stored without `tags` and `coverImageUrl`, as one written before they existed
+    created = client.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
+    ).json()
+    dynamodb.update_item(
+        TableName=stack.table_name,
+        Key={
+            name: {"S": value} for name, value in keys.content_item("blog", created["id"]).items()
+        },
+        UpdateExpression="REMOVE tags, coverImageUrl",
+    )
+    # When it is read
+    read = client.get(f"{BLOG_POSTS.path}/{created['id']}")
+    # Then the list field is an empty list, not null, and the optional one null, as documented
+    assert read.status_code == 200
+    assert read.json()["tags"] == []
+    assert read.json()["coverImageUrl"] is None

@@ -100,6 +100,17 @@ class ContentSpec:
             if (info.alias or name) not in self.derived_fields
         )
 
+    @cached_property
+    def absent_values(self) -> dict[str, Any]:
+        """What a field an item was stored without reads as: its create default (`[]` for a
+        list), so an item stored before the field existed answers what the document promises,
+        not `null`."""
+        return {
+            info.alias or name: info.get_default(call_default_factory=True)
+            for name, info in self.create_model.model_fields.items()
+            if not info.is_required()
+        }
+
     @property
     def title_field(self) -> str:
         """The wire name of the field an item's slug and its top-list title are made from."""

@@ -212,7 +212,7 @@ class ContentService:
     def present(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> View:
         """The wire form of a stored item (a list's summary leaves out the long fields)."""
         view = {
-            name: item.get(name)
+            name: item.get(name, spec.absent_values.get(name))
             for name in spec.wire_fields
             if not (summary and name in spec.heavy_fields)
         }
