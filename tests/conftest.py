@@ -40,6 +40,7 @@ from portfolio_api.local.stack import OWNER_GROUP, LocalStack, provision  # noqa
 from portfolio_api.local.stand_in import running_stand_in  # noqa: E402
 from portfolio_api.main import create_app  # noqa: E402
 from tests.harness import AppProcesses, serving_processes  # noqa: E402
+from tests.schema_check import SchemaCheckedApp  # noqa: E402
 
 REGION = "us-east-1"
 PASSWORD = "Correct-Horse-9!"
@@ -99,8 +100,12 @@ def app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> TestClient:
-    return TestClient(app, raise_server_exceptions=False)
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """The app through HTTP; every JSON answer it gives is checked against its route's
+    documented schema (tests/schema_check.py), and the test fails on any mismatch."""
+    checked = SchemaCheckedApp(app)
+    yield TestClient(checked, raise_server_exceptions=False)
+    assert checked.mismatches == [], "\n".join(checked.mismatches)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -283,8 +283,9 @@ def _wire_fields(spec: ContentSpec) -> set[str]:
 
 
 def _nullable(spec: ContentSpec, alias: str) -> bool:
-    """Whether PATCH may clear a field: only optional fields whose default is null."""
-    return any(
+    """Whether PATCH may clear a field: only optional fields whose default is null, and never
+    the slug (optional only on create, where it is derived when absent)."""
+    return alias != "slug" and any(
         (info.alias or name) == alias and not info.is_required() and info.default is None
         for name, info in spec.create_model.model_fields.items()
     )

@@ -1,0 +1,33 @@
+"""The suite's typed boundary check itself: an answer that breaks its route's documented schema
+is caught, one that keeps it is not."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+
+from tests.schema_check import SchemaCheckedApp
+
+
+class Thing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tags: list[str]
+
+
+def test_an_answer_that_breaks_its_schema_is_caught() -> None:
+    app = FastAPI()
+
+    @app.get("/thing/{kind}", response_model=Thing)
+    async def thing(kind: str) -> Any:
+        # Returned as a response, so FastAPI does not validate it: only documents it
+        return JSONResponse({"tags": None} if kind == "stale" else {"tags": ["a"]})
+
+    checked = SchemaCheckedApp(app)
+    client = TestClient(checked)
+    assert client.get("/thing/fine").status_code == 200
+    assert checked.mismatches == []
+    assert client.get("/thing/stale").status_code == 200
+    assert len(checked.mismatches) == 1 and "GET /thing/stale 200" in checked.mismatches[0]
+    assert checked.checked == 2
