@@ -17,6 +17,7 @@ import pytest
 
 from portfolio_api.cli import main
 from portfolio_api.core.settings import Settings
+from portfolio_api.local.stand_in import free_port
 from tests.conftest import BROWSER
 from tests.harness import serving_processes
 
@@ -93,13 +94,6 @@ def test_dev_refuses_fewer_than_one_worker(
     assert "--workers" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _processes_in_session(session: int) -> list[int]:
     """Live (not zombie) processes of a session: the dev server and all it started."""
     found = []
@@ -147,10 +141,10 @@ def _wait_until_serving(server: subprocess.Popen[bytes], base: str, log: Path) -
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("stop", ["ctrl-c", "terminate"])
 def test_dev_serves_from_two_workers_and_stops_them_all(tmp_path: Path, stop: str) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "dev.log"
-    environment = {**os.environ, "MOTO_PORT": str(_free_port()), "ENVIRONMENT": "local"}
+    environment = {**os.environ, "MOTO_PORT": str(free_port()), "ENVIRONMENT": "local"}
     command = [sys.executable, "-m", "portfolio_api.cli", "dev", "--workers", "2"]
     with log.open("wb") as output:
         server = subprocess.Popen(
