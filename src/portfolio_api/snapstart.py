@@ -42,7 +42,10 @@ logger = logging.getLogger("portfolio_api.snapstart")
 PRIMING_REQUEST_ID = "snapstart-priming"
 
 # A Query answer with one item of every attribute type the lists hold, so the parser runs the
-# shapes a real page runs.
+# shapes a real page runs. It holds every collection's required fields, so each list's read
+# model is built from it (tests/handler/test_snapstart.py checks every list answers 200).
+_PRIMING_TEXT = {"S": "Priming"}
+_PRIMING_INSTANT = {"S": "2026-01-01T00:00:00Z"}
 _CANNED_QUERY = {
     "Count": 1,
     "ScannedCount": 1,
@@ -51,10 +54,20 @@ _CANNED_QUERY = {
             "id": {"S": "priming"},
             "slug": {"S": "priming"},
             "status": {"S": "published"},
-            "title": {"S": "Priming"},
+            "publishedAt": _PRIMING_INSTANT,
+            "createdAt": _PRIMING_INSTANT,
+            "updatedAt": _PRIMING_INSTANT,
+            "title": _PRIMING_TEXT,
+            "name": _PRIMING_TEXT,
+            "summary": _PRIMING_TEXT,
+            "category": _PRIMING_TEXT,
+            "issuer": _PRIMING_TEXT,
+            "type": _PRIMING_TEXT,
+            "issueDate": {"S": "2026-01-01"},
             "tags": {"L": [{"S": "priming"}]},
             "version": {"N": "1"},
             "views": {"N": "0"},
+            "readingTimeMinutes": {"N": "1"},
             "featured": {"BOOL": False},
             "coverImageUrl": {"NULL": True},
         }

@@ -1,13 +1,13 @@
 """The `Idempotency-Key` header and the wrapper every creating POST answers through."""
 
-from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, Request
 
 from portfolio_api.api.deps import ContainerDep, OptionalUser
 from portfolio_api.core.etag import etag_for
-from portfolio_api.core.exact_json import ExactJSONResponse
+from portfolio_api.core.exact_json import ExactJSONResponse, wire_form
 from portfolio_api.services.idempotency import StoredResponse
 
 IdempotencyKeyHeader = Annotated[
@@ -19,6 +19,16 @@ IdempotencyKeyHeader = Annotated[
         description="Retrying with the same key and body within 24 h answers the first response.",
     ),
 ]
+
+
+class Created(Protocol):
+    """A read model of a new resource: its id names it, its version makes its `ETag`."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 class IdempotentCreate:
@@ -47,19 +57,17 @@ class IdempotentCreate:
             )
         return ExactJSONResponse(stored.body, status_code=stored.status, headers=stored.headers)
 
-    async def created(
-        self, collection_path: str, make: Callable[[], Mapping[str, Any]]
-    ) -> ExactJSONResponse:
+    async def created(self, collection_path: str, make: Callable[[], Created]) -> ExactJSONResponse:
         """201 with `Location` (under any stage prefix) and `ETag` for a resource made once."""
         root = self._request.scope.get("root_path", "")
 
         def produce() -> StoredResponse:
-            resource = dict(make())
+            resource = make()
             headers = {
-                "Location": f"{root}{collection_path}/{resource['id']}",
-                "ETag": etag_for(int(resource["version"])),
+                "Location": f"{root}{collection_path}/{resource.id}",
+                "ETag": etag_for(resource.version),
             }
-            return StoredResponse(201, resource, headers)
+            return StoredResponse(201, wire_form(resource), headers)
 
         return await self.respond(produce)
 

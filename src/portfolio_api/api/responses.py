@@ -1,7 +1,6 @@
 """Shared answers: problem documentation for OpenAPI, and versioned resources with their ETag."""
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from portfolio_api.api.problems import PROBLEM_MEDIA_TYPE
 from portfolio_api.core.etag import etag_for
@@ -70,6 +69,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def resource_response(resource: Mapping[str, Any]) -> ExactJSONResponse:
-    """One versioned resource with its `ETag`."""
-    return ExactJSONResponse(dict(resource), headers={"ETag": etag_for(int(resource["version"]))})
+class Versioned(Protocol):
+    """A read model that carries its version: what an `ETag` is made from."""
+
+    @property
+    def version(self) -> int: ...
+
+
+def resource_response(resource: Versioned) -> ExactJSONResponse:
+    """One versioned resource (a read model) with its `ETag`."""
+    return ExactJSONResponse(resource, headers={"ETag": etag_for(resource.version)})

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from portfolio_api.schemas.common import ApiModel, partial_model
-from portfolio_api.schemas.content import read_model
+from portfolio_api.schemas.common import ApiModel, Page, partial_model
+from portfolio_api.schemas.content import ContentMeta, read_model
 
 Item = Mapping[str, Any]
 Derive = Callable[[Item], dict[str, Any]]
@@ -77,12 +77,12 @@ class ContentSpec:
         return partial_model(f"{self.model_prefix}Update", self.create_model)
 
     @cached_property
-    def read_model(self) -> type[ApiModel]:
-        """The response body of one item, for the OpenAPI document."""
+    def read_model(self) -> type[ContentMeta]:
+        """The read model of one item: what the service answers and the document shows."""
         return read_model(self.model_prefix, self.create_model, dict(self.derived_fields))
 
     @cached_property
-    def summary_model(self) -> type[ApiModel]:
+    def summary_model(self) -> type[ContentMeta]:
         """A list's item: the item without its long Markdown fields."""
         return read_model(
             f"{self.model_prefix}Summary",
@@ -92,13 +92,9 @@ class ContentSpec:
         )
 
     @cached_property
-    def wire_fields(self) -> tuple[str, ...]:
-        """The wire names of an item's fields, derived values excluded."""
-        return tuple(
-            info.alias or name
-            for name, info in self.read_model.model_fields.items()
-            if (info.alias or name) not in self.derived_fields
-        )
+    def page_model(self) -> type[Page[ContentMeta]]:
+        """A page of a list: summaries and the cursor that continues it."""
+        return Page[self.summary_model]  # type: ignore[name-defined]
 
     @cached_property
     def absent_values(self) -> dict[str, Any]:

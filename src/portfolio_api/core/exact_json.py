@@ -8,12 +8,14 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Coroutine
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 _MARK = f"\x00{secrets.token_hex(8)}:"
 _MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r'(-?[0-9.E+-]+)"')
@@ -52,6 +54,8 @@ def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
 
     def default(value: object) -> object:
         nonlocal marked
+        if isinstance(value, date):  # a read model's date field, as pydantic writes it
+            return value.isoformat()
         if isinstance(value, Decimal) and value.is_finite():
             if value.as_tuple().exponent == 0 and not value.is_signed():  # `-0` stays `-0`
                 return int(value)
@@ -65,9 +69,16 @@ def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
     return _MARKED.sub(r"\1", text) if marked else text
 
 
+def wire_form(content: Any) -> Any:
+    """A read model as its JSON-ready dict (camelCase, decimals still `Decimal`); else as is."""
+    if isinstance(content, BaseModel):
+        return content.model_dump(by_alias=True)
+    return content
+
+
 class ExactJSONResponse(JSONResponse):
-    """A JSON response that prints decimals exactly."""
+    """A JSON response that prints decimals exactly; its content may be a read model."""
 
     def render(self, content: Any) -> bytes:
         """Serialise with `dumps_exact`."""
-        return dumps_exact(content).encode()
+        return dumps_exact(wire_form(content)).encode()

@@ -1,6 +1,8 @@
 """The wire base: camelCase aliases, unknown fields rejected, and shared field types."""
 
-from typing import Annotated, Any
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
@@ -9,7 +11,11 @@ from pydantic.fields import FieldInfo
 
 
 class ApiModel(BaseModel):
-    """Every response body: camelCase on the wire, built by field name in Python."""
+    """Every response body: camelCase on the wire, built by field name in Python.
+
+    A service answers with these read models, never with dicts, so what a route serves is
+    checked against what its document promises where it is made (`from_item`).
+    """
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -17,14 +23,31 @@ class ApiModel(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         extra="forbid",
-        str_strip_whitespace=True,
     )
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any], absent: Mapping[str, Any] | None = None) -> Self:
+        """The read model of a stored item: its own fields only (keys and bookkeeping stay
+        behind); a field the item was stored without reads as `absent` gives it, else null."""
+        defaults = absent or {}
+        return cls.model_validate(
+            {name: item.get(name, defaults.get(name)) for name in wire_names(cls)}
+        )
+
+
+@cache
+def wire_names(model: type[BaseModel]) -> tuple[str, ...]:
+    """The camelCase names of a model's fields, as they are stored and served."""
+    return tuple(info.alias or name for name, info in model.model_fields.items())
 
 
 class ApiRequest(ApiModel):
-    """Every request body and query: camelCase keys only (`avatar_url` is an unknown field)."""
+    """Every request body and query: camelCase keys only (`avatar_url` is an unknown field);
+    text is trimmed on the way in (a response never alters what is stored)."""
 
-    model_config = ConfigDict(validate_by_name=False, validate_by_alias=True)
+    model_config = ConfigDict(
+        validate_by_name=False, validate_by_alias=True, str_strip_whitespace=True
+    )
 
 
 class Page[T](ApiModel):

@@ -185,7 +185,7 @@ def read_model(
     create: type[ApiModel],
     derived: dict[str, Any],
     exclude: frozenset[str] = frozenset(),
-) -> type[ApiModel]:
+) -> type[ContentMeta]:
     """The response model: meta fields, the create fields as stored, and derived values."""
     fields: dict[str, Any] = {
         field_name: (info.annotation, FieldInfo(default=None))

@@ -19,7 +19,6 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from portfolio_api.analytics.bots import is_bot
@@ -35,6 +34,20 @@ from portfolio_api.repositories.analytics import (
     NotCountable,
 )
 from portfolio_api.repositories.base import Item
+from portfolio_api.schemas.analytics import (
+    ContentViews,
+    PathFigure,
+    ReferrerFigure,
+    Summary,
+    TopContent,
+    TopItem,
+    TrendPoint,
+    Trends,
+    ViewFigures,
+    ViewsTotal,
+    VisitorCount,
+    VisitorFigures,
+)
 
 MAX_DAILY_POINTS = 366
 MAX_MONTHLY_POINTS = 60
@@ -133,28 +146,30 @@ class AnalyticsService:
 
     # reports
 
-    def visitor_count(self) -> dict[str, int]:
+    def visitor_count(self) -> VisitorCount:
         """All-time and today's visitors, in one read."""
         total, today = self._repository.visitor_counts(_day(self._clock()))
-        return {"total": total, "today": today}
+        return VisitorCount(total=total, today=today)
 
-    def views_total(self) -> dict[str, int]:
+    def views_total(self) -> ViewsTotal:
         """All counted views."""
-        return {"total": self._repository.views_total()}
+        return ViewsTotal(total=self._repository.views_total())
 
-    def views_of(self, content_type: str, content_id: str) -> dict[str, Any]:
+    def views_of(self, content_type: str, content_id: str) -> ContentViews:
         """A published item's (or active product's) view count, read from the item itself."""
         item = self._repository.countable_item(content_type, content_id)
         if not self._countable(content_type, item):
             raise _no_content()
         assert item is not None
-        return {
-            "contentType": content_type,
-            "contentId": content_id,
-            "views": int(item.get(VIEWS_ATTRIBUTE, 0)),
-        }
+        return ContentViews.model_validate(
+            {
+                "contentType": content_type,
+                "contentId": content_id,
+                "views": int(item.get(VIEWS_ATTRIBUTE, 0)),
+            }
+        )
 
-    def trends(self, period: str, start: date, end: date) -> dict[str, Any]:
+    def trends(self, period: str, start: date, end: date) -> Trends:
         """Every day or month of the range, zeros included, from one Query."""
         if start > end:
             raise _range_error("from must not be after to")
@@ -170,16 +185,18 @@ class AnalyticsService:
                 raise _range_error(f"at most {MAX_MONTHLY_POINTS} months")
             buckets = [_add_months(start, n) for n in range(months)]
             counts = self._repository.monthly_visitors(buckets[0], buckets[-1])
-        return {
-            "period": period,
-            "points": [{"date": b, "visitors": counts.get(b, 0)} for b in buckets],
-        }
+        return Trends(
+            period=period,
+            points=[TrendPoint(date=b, visitors=counts.get(b, 0)) for b in buckets],
+        )
 
-    def top(self, content_type: str | None, limit: int) -> dict[str, Any]:
+    def top(self, content_type: str | None, limit: int) -> TopContent:
         """The most viewed published content (and active products), one Query."""
-        return {"items": [_top_item(i) for i in self._repository.top(content_type or "all", limit)]}
+        return TopContent(
+            items=[_top_item(i) for i in self._repository.top(content_type or "all", limit)]
+        )
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """The owner's overview in 18 calls: 1 BatchGetItem, 3 Queries, and 14 for the last
         7 days' paths and referrers (a day's paths past 1 MB take more; see DYNAMODB-DESIGN.md)."""
         today = self._clock().date()
@@ -195,22 +212,22 @@ class AnalyticsService:
             paths.update(self._repository.paths_of(day))
             referrers.update(self._repository.referrers_of(day))
         week = {(week_ago + timedelta(days=n)).isoformat() for n in range(7)}
-        return {
-            "visitors": {
-                "total": visitors_total,
-                "today": visitors.get(today.isoformat(), 0),
-                "last7Days": sum(v for d, v in visitors.items() if d in week),
-                "last30Days": sum(visitors.values()),
-            },
-            "views": {
-                "total": views_total,
-                "last7Days": sum(v for d, v in views.items() if d in week),
-                "last30Days": sum(views.values()),
-            },
-            "topContent": self.top(None, SUMMARY_TOP)["items"],
-            "topPaths": [{"path": p, "visitors": c} for p, c in _most(paths)],
-            "topReferrers": [{"referrer": r, "visitors": c} for r, c in _most(referrers)],
-        }
+        return Summary(
+            visitors=VisitorFigures(
+                total=visitors_total,
+                today=visitors.get(today.isoformat(), 0),
+                last7_days=sum(v for d, v in visitors.items() if d in week),
+                last30_days=sum(visitors.values()),
+            ),
+            views=ViewFigures(
+                total=views_total,
+                last7_days=sum(v for d, v in views.items() if d in week),
+                last30_days=sum(views.values()),
+            ),
+            top_content=self.top(None, SUMMARY_TOP).items,
+            top_paths=[PathFigure(path=p, visitors=c) for p, c in _most(paths)],
+            top_referrers=[ReferrerFigure(referrer=r, visitors=c) for r, c in _most(referrers)],
+        )
 
     # internals
 
@@ -242,13 +259,15 @@ class AnalyticsService:
         return item.get("status") == "published"
 
 
-def _top_item(item: Item) -> dict[str, Any]:
-    return {
-        "contentType": str(item["contentType"]),
-        "contentId": str(item["contentId"]),
-        "title": str(item.get("title", "")),
-        "views": int(item.get(TOP_VIEWS, 0)),
-    }
+def _top_item(item: Item) -> TopItem:
+    return TopItem.model_validate(
+        {
+            "contentType": item["contentType"],
+            "contentId": str(item["contentId"]),
+            "title": str(item.get("title", "")),
+            "views": int(item.get(TOP_VIEWS, 0)),
+        }
+    )
 
 
 def _most(counter: Counter[str]) -> list[tuple[str, int]]:

@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
@@ -21,7 +20,8 @@ from portfolio_api.core.ids import new_id
 from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
 from portfolio_api.core.validation import error_list, refuse_nulls
-from portfolio_api.repositories.base import Item, Page
+from portfolio_api.repositories.base import Item
+from portfolio_api.repositories.base import Page as StoredPage
 from portfolio_api.repositories.content import (
     ALL,
     PUBLISHED,
@@ -30,13 +30,12 @@ from portfolio_api.repositories.content import (
     SlugRedirect,
     WriteRaced,
 )
-from portfolio_api.schemas.common import ApiModel
+from portfolio_api.schemas.common import ApiModel, Page
+from portfolio_api.schemas.content import ContentMeta, FacetCount
 from portfolio_api.services.optimistic import WRITE_ATTEMPTS, change_versioned, changed
 
 DRAFT = "draft"
 DERIVED_SLUG_ATTEMPTS = 10
-
-View = dict[str, Any]
 
 
 class SlugTaken(Conflict):
@@ -61,7 +60,7 @@ class ContentService:
 
     # reads
 
-    def get(self, spec: ContentSpec, id_or_slug: str, principal: Principal | None) -> View:
+    def get(self, spec: ContentSpec, id_or_slug: str, principal: Principal | None) -> ContentMeta:
         """By id or slug; drafts are the owner's; a former slug raises `MovedPermanently`."""
         is_owner = bool(principal and principal.is_owner)
         if not is_slug(id_or_slug):
@@ -70,7 +69,7 @@ class ContentService:
         if not isinstance(found, SlugRedirect):
             return self._visible(spec, found, is_owner)
         current = self._visible(spec, self._repository.get(spec, found.item_id), is_owner)
-        raise MovedPermanently(f"{spec.path}/{current['slug']}")
+        raise MovedPermanently(f"{spec.path}/{current.slug}")
 
     def list_items(
         self,
@@ -81,7 +80,7 @@ class ContentService:
         limit: int,
         cursor: str | None,
         principal: Principal | None,
-    ) -> dict[str, Any]:
+    ) -> Page[ContentMeta]:
         """One page of a list; drafts and `all` are the owner's; filters combine (AND)."""
         status = status or PUBLISHED
         if status != PUBLISHED:
@@ -92,7 +91,7 @@ class ContentService:
         wanted = {param: facet_key(value) for param, value in filters.items()}
         scope = _list_scope(spec, status, wanted)
         start = self._cursors.decode(scope, cursor)
-        page: Page
+        page: StoredPage
         if wanted:
             page = self._repository.list_filtered(spec, status, wanted, limit, start)
         elif status == ALL:
@@ -103,23 +102,23 @@ class ContentService:
         if wanted:  # facet entries carry no views: read the page's counters (1 call)
             views = self._repository.current_views(spec, [str(i["id"]) for i in items])
             items = [{**item, "views": views[str(item["id"])]} for item in items]
-        return {
-            "items": [self.present(spec, item, summary=True) for item in items],
-            "nextCursor": self._cursors.encode(scope, page.next_key),
-        }
+        return spec.page_model(
+            items=[self.present(spec, item, summary=True) for item in items],
+            next_cursor=self._cursors.encode(scope, page.next_key),
+        )
 
-    def facet_counts(self, spec: ContentSpec) -> list[dict[str, Any]]:
+    def facet_counts(self, spec: ContentSpec) -> list[FacetCount]:
         """Published counts of the counted facet, most used first."""
         facet = spec.counted_facet
         if facet is None:
             return []
         counters = [c for c in self._repository.facet_counts(spec, facet.param) if c["count"] > 0]
         counters.sort(key=lambda c: (-int(c["count"]), str(c["name"]).lower()))
-        return [{"name": str(c["name"]), "count": int(c["count"])} for c in counters]
+        return [FacetCount(name=str(c["name"]), count=int(c["count"])) for c in counters]
 
     # writes
 
-    def create(self, spec: ContentSpec, body: ApiModel) -> View:
+    def create(self, spec: ContentSpec, body: ApiModel) -> ContentMeta:
         """A new item (draft unless the body says published) under a unique slug."""
         now = iso_z(self._clock())
         fields = body.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -159,7 +158,7 @@ class ContentService:
 
     def update(
         self, spec: ContentSpec, item_id: str, patch: ApiModel, expected_version: int | None
-    ) -> View:
+    ) -> ContentMeta:
         """Apply the fields sent; the merged item must still satisfy the create rules."""
         changes = patch.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
@@ -177,7 +176,7 @@ class ContentService:
 
         return self._mutate(spec, item_id, expected_version, change)
 
-    def publish(self, spec: ContentSpec, item_id: str) -> View:
+    def publish(self, spec: ContentSpec, item_id: str) -> ContentMeta:
         """Published from now on; `publishedAt` keeps the first publication's instant."""
 
         def change(old: Item) -> Item | None:
@@ -194,7 +193,7 @@ class ContentService:
 
         return self._mutate(spec, item_id, None, change)
 
-    def unpublish(self, spec: ContentSpec, item_id: str) -> View:
+    def unpublish(self, spec: ContentSpec, item_id: str) -> ContentMeta:
         """Back to draft; `publishedAt` is kept for the next publication."""
 
         def change(old: Item) -> Item | None:
@@ -209,16 +208,12 @@ class ContentService:
         """Remove the item with its slug claim, list entries and counts."""
         self._mutate(spec, item_id, expected_version, lambda _old: None, delete=True)
 
-    def present(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> View:
-        """The wire form of a stored item (a list's summary leaves out the long fields)."""
-        view = {
-            name: item.get(name, spec.absent_values.get(name))
-            for name in spec.wire_fields
-            if not (summary and name in spec.heavy_fields)
-        }
-        view.update({name: item.get(name) for name in spec.derived_fields})
-        view.update(spec.on_read(item, self._clock().date()))
-        return view
+    def present(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> ContentMeta:
+        """The read model of a stored item (a list's summary leaves out the long fields)."""
+        model = spec.summary_model if summary else spec.read_model
+        return model.from_item(
+            {**item, **spec.on_read(item, self._clock().date())}, absent=spec.absent_values
+        )
 
     # internals
 
@@ -230,10 +225,10 @@ class ContentService:
         change: Callable[[Item], Item | None],
         *,
         delete: bool = False,
-    ) -> View:
+    ) -> ContentMeta:
         """Change the item through the shared optimistic loop; the write is one transaction."""
 
-        def write(old: Item, new: Item | None) -> View:
+        def write(old: Item, new: Item | None) -> ContentMeta:
             try:
                 self._repository.save(spec, old, new)
             except SlugClaimed:
@@ -262,7 +257,7 @@ class ContentService:
                 "The change is not valid.", errors=error_list(exc.errors())
             ) from None
 
-    def _visible(self, spec: ContentSpec, item: Item | None, is_owner: bool) -> View:
+    def _visible(self, spec: ContentSpec, item: Item | None, is_owner: bool) -> ContentMeta:
         if item is None or (item.get("status") != PUBLISHED and not is_owner):
             raise NotFound(f"No such {spec.singular}.")
         return self.present(spec, item)

@@ -2,7 +2,6 @@
 
 import re
 from decimal import Decimal
-from typing import Any
 
 from portfolio_api.core.clock import Clock, iso_z
 from portfolio_api.core.errors import (
@@ -16,7 +15,7 @@ from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
 from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.products import MAX_STOCK, ProductRepository
-from portfolio_api.schemas.common import ApiRequest
+from portfolio_api.schemas.common import ApiRequest, Page
 from portfolio_api.schemas.products import Product, ProductCreate, ProductFilters, cents
 from portfolio_api.services.optimistic import (
     change_versioned,
@@ -26,10 +25,7 @@ from portfolio_api.services.optimistic import (
 )
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # ids that cannot exist are 404 before any call
-_FIELDS = tuple(info.alias or name for name, info in Product.model_fields.items())
 _NOT_NULLABLE = ("name", "category", "price", "currency", "stock", "active")
-
-View = dict[str, Any]
 
 
 class InsufficientStock(Conflict):
@@ -44,7 +40,7 @@ class ProductService:
         self._clock = clock
         self._cursors = cursors
 
-    def create(self, body: ProductCreate) -> View:
+    def create(self, body: ProductCreate) -> Product:
         """A new product under the client's id or a generated one; a taken id is a 409."""
         now = iso_z(self._clock())
         fields = body.model_dump(by_alias=True, exclude_none=True)  # Decimal price kept as is
@@ -63,14 +59,14 @@ class ProductService:
             raise Conflict(f"A product with id {state['id']!r} exists already.") from None
         return present(state)
 
-    def get(self, product_id: str, principal: Principal | None) -> View:
+    def get(self, product_id: str, principal: Principal | None) -> Product:
         """The product; an inactive one is the owner's alone."""
         item = self._repository.get(_checked(product_id))
         if item is None or (not item["active"] and not (principal and principal.is_owner)):
             raise _missing()
         return present(item)
 
-    def update(self, product_id: str, patch: ApiRequest, expected_version: int | None) -> View:
+    def update(self, product_id: str, patch: ApiRequest, expected_version: int | None) -> Product:
         """Apply the fields sent (stock included, as a plain set), guarded by `If-Match`."""
         changes = patch_changes(patch, _NOT_NULLABLE, json_mode=False)
 
@@ -92,7 +88,7 @@ class ProductService:
             lost_race=ConditionFailed,
         )
 
-    def adjust_stock(self, product_id: str, delta: int) -> View:
+    def adjust_stock(self, product_id: str, delta: int) -> Product:
         """Add `delta` atomically; below zero is `insufficient_stock` and changes nothing."""
         if delta == 0:
             item = self._repository.get(_checked(product_id))
@@ -120,7 +116,7 @@ class ProductService:
                 raise _missing() from None
             raise precondition_failed() from None
 
-    def list_products(self, filters: ProductFilters, principal: Principal | None) -> dict[str, Any]:
+    def list_products(self, filters: ProductFilters, principal: Principal | None) -> Page[Product]:
         """Active products newest first (by category too); the owner may include inactive."""
         if filters.include_inactive:
             if principal is None:
@@ -135,17 +131,15 @@ class ProductService:
             limit=filters.limit,
             start=self._cursors.decode(scope, filters.cursor),
         )
-        return {
-            "items": [present(item) for item in page.items],
-            "nextCursor": self._cursors.encode(scope, page.next_key),
-        }
+        return Page[Product](
+            items=[present(item) for item in page.items],
+            next_cursor=self._cursors.encode(scope, page.next_key),
+        )
 
 
-def present(item: Item) -> View:
-    """The wire form of a product: the price an exact `Decimal` with its two decimals."""
-    product = {name: item.get(name) for name in _FIELDS}
-    product["price"] = cents(Decimal(str(product["price"])))
-    return product
+def present(item: Item) -> Product:
+    """The read model of a stored product: the price an exact `Decimal` with its two decimals."""
+    return Product.from_item({**item, "price": cents(Decimal(str(item["price"])))})
 
 
 def _checked(product_id: str) -> str:

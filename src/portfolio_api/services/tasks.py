@@ -2,7 +2,6 @@
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
 from portfolio_api.core.clock import Clock, iso_z
 from portfolio_api.core.errors import NotFound
@@ -11,7 +10,7 @@ from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
 from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.tasks import TaskCriteria, TaskRepository
-from portfolio_api.schemas.common import ApiRequest
+from portfolio_api.schemas.common import ApiRequest, Page
 from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters
 from portfolio_api.services.optimistic import (
     change_versioned,
@@ -22,10 +21,8 @@ from portfolio_api.services.optimistic import (
 
 COMPLETED = "completed"
 _ID = re.compile(r"^[0-9A-Z]{26}$")
-_FIELDS = tuple(info.alias or name for name, info in Task.model_fields.items())
 _NOT_NULLABLE = ("title", "status", "priority", "tags")
-
-View = dict[str, Any]
+_ABSENT: dict[str, object] = {"tags": []}
 
 
 class TaskService:
@@ -36,7 +33,7 @@ class TaskService:
         self._clock = clock
         self._cursors = cursors
 
-    def create(self, user: Principal, body: TaskCreate) -> View:
+    def create(self, user: Principal, body: TaskCreate) -> Task:
         """A new task; one created as completed is completed now."""
         now = iso_z(self._clock())
         state = {
@@ -50,7 +47,7 @@ class TaskService:
         self._repository.create(user.sub, state)
         return present(state)
 
-    def get(self, user: Principal, task_id: str) -> View:
+    def get(self, user: Principal, task_id: str) -> Task:
         """The caller's task; anyone else's id is simply not found."""
         item = self._repository.get(user.sub, _checked(task_id))
         if item is None:
@@ -59,7 +56,7 @@ class TaskService:
 
     def update(
         self, user: Principal, task_id: str, patch: ApiRequest, expected_version: int | None
-    ) -> View:
+    ) -> Task:
         """Apply the fields sent; `completedAt` follows the status."""
         changes = patch_changes(patch, _NOT_NULLABLE)
 
@@ -93,7 +90,7 @@ class TaskService:
                 raise _missing() from None
             raise precondition_failed() from None
 
-    def list_tasks(self, user: Principal, filters: TaskFilters) -> dict[str, Any]:
+    def list_tasks(self, user: Principal, filters: TaskFilters) -> Page[Task]:
         """One page of the caller's tasks under any combination of the filters."""
         criteria = TaskCriteria(
             status=filters.status,
@@ -103,15 +100,15 @@ class TaskService:
         scope = f"tasks|{user.sub}|{criteria.status}|{criteria.priority}|{criteria.due_before}"
         start = self._cursors.decode(scope, filters.cursor)
         page = self._repository.list_tasks(user.sub, criteria, filters.limit, start)
-        return {
-            "items": [present(item) for item in page.items],
-            "nextCursor": self._cursors.encode(scope, page.next_key),
-        }
+        return Page[Task](
+            items=[present(item) for item in page.items],
+            next_cursor=self._cursors.encode(scope, page.next_key),
+        )
 
 
-def present(item: Item) -> View:
-    """The wire form of a task."""
-    return {name: item.get(name, [] if name == "tags" else None) for name in _FIELDS}
+def present(item: Item) -> Task:
+    """The read model of a stored task (one stored before tags existed has none)."""
+    return Task.from_item(item, absent=_ABSENT)
 
 
 def _bound(moment: datetime) -> str:

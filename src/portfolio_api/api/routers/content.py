@@ -23,7 +23,7 @@ from portfolio_api.content.spec import ContentSpec
 from portfolio_api.core.etag import etag_for, matches_if_none_match
 from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
-from portfolio_api.schemas.common import ApiModel, Page
+from portfolio_api.schemas.common import ApiModel
 from portfolio_api.schemas.content import ContentFilters, FacetCounts
 from portfolio_api.services.content import MovedPermanently
 
@@ -47,7 +47,7 @@ def _chosen_filters(spec: ContentSpec, filters: ApiModel) -> dict[str, object]:
     }
 
 
-def _revalidated(payload: dict[str, Any], if_none_match: str | None) -> Response:
+def _revalidated(payload: ApiModel, if_none_match: str | None) -> Response:
     """A public list with a weak ETag of its body; a matching `If-None-Match` is a 304."""
     response = JSONResponse(payload)
     etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
@@ -68,7 +68,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
     update_body = spec.update_model
     read = spec.read_model
     filters_model = _filters_model(spec)
-    page_model = Page[spec.summary_model]  # type: ignore[name-defined]
+    page_model = spec.page_model
     item_path = spec.path + "/{id}"
 
     @router.get(
@@ -116,7 +116,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         except MovedPermanently as moved:
             location = request.scope.get("root_path", "") + moved.location
             return Response(status_code=301, headers={"Location": location})
-        etag = etag_for(view["version"])
+        etag = etag_for(view.version)
         if matches_if_none_match(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag})
         return resource_response(view)
@@ -197,6 +197,6 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
             service: ContentServiceDep, if_none_match: Annotated[str | None, Header()] = None
         ) -> Response:
             """Published counts, most used first."""
-            return _revalidated({"items": service.facet_counts(spec)}, if_none_match)
+            return _revalidated(FacetCounts(items=service.facet_counts(spec)), if_none_match)
 
     return router
