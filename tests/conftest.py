@@ -104,7 +104,10 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """The app through HTTP; every JSON answer it gives is checked against its route's
     documented schema (tests/schema_check.py), and the test fails on any mismatch."""
     checked = SchemaCheckedApp(app)
-    yield TestClient(checked, raise_server_exceptions=False)
+    # As a context manager the client keeps one event loop for the test's requests, instead
+    # of a thread and a loop per request.
+    with TestClient(checked, raise_server_exceptions=False) as client:
+        yield client
     assert checked.mismatches == [], "\n".join(checked.mismatches)
 
 

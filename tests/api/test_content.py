@@ -116,6 +116,7 @@ def test_draft_lists_are_the_owners(
     assert [i["id"] for i in explicit["items"]] == [published["id"]]
 
 
+@pytest.mark.slow  # walks every page of a large list
 def test_pagination_walks_every_item_once_in_order(
     client: TestClient, spec: ContentSpec, owner: SignedInUser
 ) -> None:

@@ -276,8 +276,9 @@ def test_ci_runs_the_readmes_test_command_and_each_check() -> None:
     (job,) = ci["jobs"].values()
     runs = _runs(job)
     readme = _readme_test_commands()
-    # The whole suite, and the fast loop that leaves out the tests marked slow (pyproject.toml).
-    assert set(readme) == {"uv run pytest", 'uv run pytest -m "not slow"'}, readme
+    # The whole suite, and the fast loop that leaves out the tests marked slow (pyproject.toml)
+    # and spreads the rest over the CPUs.
+    assert set(readme) == {"uv run pytest", 'uv run pytest -m "not slow" -n auto'}, readme
     ci_script = [line.strip() for line in CI_SCRIPT.read_text(encoding="utf-8").splitlines()]
     assert "uv run pytest" in ci_script
     for command in [

@@ -1,6 +1,9 @@
 """Close the gaps between moto and the services it stands in for, as far as the API reaches.
 
 - Cognito: moto has no ResendConfirmationCode.
+- Cognito: every pool moto creates parses the same private key file afresh (RSA checks, about
+  0.1 s to 0.4 s a pool, most of what a test's set-up cost); the stand-in parses it once and
+  gives every pool that key, which is what each pool got before.
 - DynamoDB: moto's writes are not atomic across threads (its server answers requests
   concurrently), so two concurrent `ADD`s or transactions can lose an update that DynamoDB
   never loses. One lock around its write operations gives the stand-in DynamoDB's atomicity.
@@ -61,11 +64,47 @@ _TOKEN_MEMORY_ATTRIBUTE = "_portfolio_committed_transactions"
 
 
 def install() -> None:
-    """Patch moto once: atomic DynamoDB writes, transaction request tokens, and Cognito's
-    ResendConfirmationCode."""
+    """Patch moto once: atomic DynamoDB writes, transaction request tokens, Cognito's
+    ResendConfirmationCode, and one parse of the pools' signing key."""
     _make_dynamodb_writes_atomic()
     _honour_transaction_request_tokens()
     _add_resend_confirmation_code()
+    _parse_the_pool_key_once()
+
+
+def _parse_the_pool_key_once() -> None:
+    """Each new pool's `jwk.RSAKey.import_key(<moto's one key file>)` returns the key parsed
+    here; any other import of a key is left to joserfc."""
+    from joserfc import jwk
+    from moto.cognitoidp import models
+
+    namespace = vars(models)  # moto's own `jwk` name, which it does not export
+    if isinstance(namespace["jwk"], _OneParsedKey):
+        return
+    key_file = namespace["load_resource"]("cognitoidp/resources/jwks-private.json")
+    namespace["jwk"] = _OneParsedKey(key_file, jwk.RSAKey.import_key(key_file))
+
+
+class _OneParsedKey:
+    """Stands in for the `joserfc.jwk` module inside moto's Cognito models."""
+
+    def __init__(self, key_file: Any, key: Any) -> None:
+        self._key_file = key_file
+        self._key = key
+        self.RSAKey = self  # moto calls `jwk.RSAKey.import_key(...)`
+
+    def import_key(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        """The parsed key for moto's key file; anything else parsed by joserfc."""
+        from joserfc import jwk
+
+        if data == self._key_file and not args and not kwargs:
+            return self._key
+        return jwk.RSAKey.import_key(data, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        from joserfc import jwk
+
+        return getattr(jwk, name)
 
 
 def _make_dynamodb_writes_atomic() -> None:
