@@ -1,6 +1,7 @@
 """Edges of the content mechanism found in review: sizes, slugs (raced too), nulls, counters,
 replays."""
 
+import logging
 from typing import Any
 
 import httpx
@@ -246,3 +247,40 @@ def test_an_item_stored_before_a_field_existed_reads_as_the_document_promises(
     assert read.status_code == 200
     assert read.json()["tags"] == []
     assert read.json()["coverImageUrl"] is None
+
+
+def test_an_item_that_breaks_its_read_model_is_served_logged_and_can_be_deleted(
+    app: FastAPI,
+    owner: SignedInUser,
+    dynamodb: Any,
+    stack: LocalStack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a published post whose stored item lost a field the document requires (by hand,
+    # or by an older release); a plain client, since this answer breaks the schema on purpose
+    plain = TestClient(app, raise_server_exceptions=False)
+    created = plain.post(
+        BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
+    ).json()
+    dynamodb.update_item(
+        TableName=stack.table_name,
+        Key={
+            name: {"S": value} for name, value in keys.content_item("blog", created["id"]).items()
+        },
+        UpdateExpression="REMOVE readingTimeMinutes",
+    )
+    # When it is read alone and in its list, then both answer; the item as stored, logged (the
+    # list reads the post's list entry, which still holds the field)
+    with caplog.at_level(logging.ERROR, logger="portfolio_api.read_models"):
+        one = plain.get(f"{BLOG_POSTS.path}/{created['id']}")
+        listed = plain.get(BLOG_POSTS.path)
+    assert one.status_code == 200 and one.json()["readingTimeMinutes"] is None
+    assert listed.status_code == 200 and [i["id"] for i in listed.json()["items"]] == [
+        created["id"]
+    ]
+    logged = [r for r in caplog.records if r.name == "portfolio_api.read_models"]
+    assert [r.itemId for r in logged] == [created["id"]]  # type: ignore[attr-defined]
+    # And the owner can delete it: 204, and it is gone
+    deleted = plain.delete(f"{BLOG_POSTS.path}/{created['id']}", headers=owner.headers)
+    assert deleted.status_code == 204
+    assert plain.get(f"{BLOG_POSTS.path}/{created['id']}", headers=owner.headers).status_code == 404

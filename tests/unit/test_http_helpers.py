@@ -1,13 +1,15 @@
 """Small pure helpers of the HTTP layer."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from portfolio_api.core.errors import PreconditionFailed
 from portfolio_api.core.etag import etag_for, parse_if_match
-from portfolio_api.core.exact_json import dumps_exact
+from portfolio_api.core.exact_json import dumps_exact, wire_form
 from portfolio_api.core.validation import field_name
+from portfolio_api.schemas.common import ApiModel
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,21 @@ def test_decimals_print_with_exactly_their_digits(value: Decimal, text: str) -> 
 
 def test_a_body_without_decimals_is_plain_json() -> None:
     assert dumps_exact({"a": "café", "b": [1, None, True]}) == '{"a":"café","b":[1,null,true]}'
+
+
+def test_read_models_print_as_their_wire_form_at_any_depth() -> None:
+    price = Price(amount=Decimal("19.90"), on=date(2026, 3, 1))
+    body = {"items": [price], "nextCursor": None}
+    assert dumps_exact(body) == '{"items":[{"amount":19.90,"on":"2026-03-01"}],"nextCursor":null}'
+    assert dumps_exact(wire_form(price)) == '{"amount":19.90,"on":"2026-03-01"}'
+
+
+def test_an_instant_is_not_printed_as_a_day() -> None:
+    # A datetime is a date too; printed by `date`'s rule it would lose the house's `Z` form.
+    with pytest.raises(TypeError, match="datetime"):
+        dumps_exact({"at": datetime(2026, 3, 1, tzinfo=UTC)})
+
+
+class Price(ApiModel):
+    amount: Decimal
+    on: date

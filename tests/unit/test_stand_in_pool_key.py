@@ -20,6 +20,9 @@ def test_every_pool_gets_the_key_parsed_once_and_other_keys_are_parsed_afresh() 
     imported = moto_jwk.RSAKey.import_key(other.as_dict(private=True))
     assert imported is not first
     assert imported.as_dict() == other.as_dict()
+    # The rest of the class and the module are joserfc's own.
+    assert moto_jwk.RSAKey.generate_key == jwk.RSAKey.generate_key
+    assert moto_jwk.import_key is jwk.import_key
 
 
 def test_installing_twice_keeps_one_parsed_key() -> None:

@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Coroutine
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,9 @@ def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
 
     def default(value: object) -> object:
         nonlocal marked
-        if isinstance(value, date):  # a read model's date field, as pydantic writes it
+        if isinstance(value, BaseModel):  # a read model inside a list or a dict
+            return wire_form(value)
+        if isinstance(value, date) and not isinstance(value, datetime):  # a read model's date
             return value.isoformat()
         if isinstance(value, Decimal) and value.is_finite():
             if value.as_tuple().exponent == 0 and not value.is_signed():  # `-0` stays `-0`
@@ -72,7 +74,9 @@ def dumps_exact(content: Any, *, sort_keys: bool = False) -> str:
 def wire_form(content: Any) -> Any:
     """A read model as its JSON-ready dict (camelCase, decimals still `Decimal`); else as is."""
     if isinstance(content, BaseModel):
-        return content.model_dump(by_alias=True)
+        # No warnings: an item served as stored though it breaks its model (ApiModel.from_item)
+        # has been logged once already.
+        return content.model_dump(by_alias=True, warnings=False)
     return content
 
 

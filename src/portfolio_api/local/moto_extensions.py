@@ -74,24 +74,35 @@ def install() -> None:
 
 def _parse_the_pool_key_once() -> None:
     """Each new pool's `jwk.RSAKey.import_key(<moto's one key file>)` returns the key parsed
-    here; any other import of a key is left to joserfc."""
+    here; everything else of `joserfc.jwk` is joserfc's own."""
     from joserfc import jwk
     from moto.cognitoidp import models
 
     namespace = vars(models)  # moto's own `jwk` name, which it does not export
-    if isinstance(namespace["jwk"], _OneParsedKey):
+    if isinstance(namespace["jwk"], _JwkWithOneParsedKey):
         return
     key_file = namespace["load_resource"]("cognitoidp/resources/jwks-private.json")
-    namespace["jwk"] = _OneParsedKey(key_file, jwk.RSAKey.import_key(key_file))
+    namespace["jwk"] = _JwkWithOneParsedKey(key_file, jwk.RSAKey.import_key(key_file))
 
 
-class _OneParsedKey:
+class _JwkWithOneParsedKey:
     """Stands in for the `joserfc.jwk` module inside moto's Cognito models."""
+
+    def __init__(self, key_file: Any, key: Any) -> None:
+        self.RSAKey = _RSAKeyWithOneParsedKey(key_file, key)
+
+    def __getattr__(self, name: str) -> Any:
+        from joserfc import jwk
+
+        return getattr(jwk, name)
+
+
+class _RSAKeyWithOneParsedKey:
+    """`joserfc.jwk.RSAKey`, but importing moto's key file gives the key parsed once."""
 
     def __init__(self, key_file: Any, key: Any) -> None:
         self._key_file = key_file
         self._key = key
-        self.RSAKey = self  # moto calls `jwk.RSAKey.import_key(...)`
 
     def import_key(self, data: Any, *args: Any, **kwargs: Any) -> Any:
         """The parsed key for moto's key file; anything else parsed by joserfc."""
@@ -104,7 +115,7 @@ class _OneParsedKey:
     def __getattr__(self, name: str) -> Any:
         from joserfc import jwk
 
-        return getattr(jwk, name)
+        return getattr(jwk.RSAKey, name)
 
 
 def _make_dynamodb_writes_atomic() -> None:

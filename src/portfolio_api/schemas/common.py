@@ -1,13 +1,16 @@
 """The wire base: camelCase aliases, unknown fields rejected, and shared field types."""
 
+import logging
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, cast
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
+
+logger = logging.getLogger("portfolio_api.read_models")
 
 
 class ApiModel(BaseModel):
@@ -28,11 +31,26 @@ class ApiModel(BaseModel):
     @classmethod
     def from_item(cls, item: Mapping[str, Any], absent: Mapping[str, Any] | None = None) -> Self:
         """The read model of a stored item: its own fields only (keys and bookkeeping stay
-        behind); a field the item was stored without reads as `absent` gives it, else null."""
+        behind); a missing field takes its value from `absent`, else null.
+
+        An item that breaks the model (written by hand, or by a release with other rules) is
+        still served as stored, and logged as an error: one bad item must not turn a public
+        list into a 500, nor a write that landed into a failed answer.
+        """
         defaults = absent or {}
-        return cls.model_validate(
-            {name: item.get(name, defaults.get(name)) for name in wire_names(cls)}
-        )
+        fields = {name: item.get(name, defaults.get(name)) for name in wire_names(cls)}
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as exc:
+            logger.error(
+                "stored item does not match its read model",
+                extra={
+                    "model": cls.__name__,
+                    "itemId": str(item.get("id", "")),
+                    "fields": sorted({".".join(map(str, e["loc"])) for e in exc.errors()}),
+                },
+            )
+            return cast(Self, cls.model_construct(**fields))  # the plugin types it as the base
 
 
 @cache

@@ -174,7 +174,7 @@ class ContentService:
                 merged["publishedAt"] = now  # publishing through PATCH, as publish would
             return {**merged, "updatedAt": now, "version": old["version"] + 1}
 
-        return self._mutate(spec, item_id, expected_version, change)
+        return self._mutate(spec, item_id, expected_version, change, self._presenter(spec))
 
     def publish(self, spec: ContentSpec, item_id: str) -> ContentMeta:
         """Published from now on; `publishedAt` keeps the first publication's instant."""
@@ -191,7 +191,7 @@ class ContentService:
                 "version": old["version"] + 1,
             }
 
-        return self._mutate(spec, item_id, None, change)
+        return self._mutate(spec, item_id, None, change, self._presenter(spec))
 
     def unpublish(self, spec: ContentSpec, item_id: str) -> ContentMeta:
         """Back to draft; `publishedAt` is kept for the next publication."""
@@ -202,11 +202,11 @@ class ContentService:
             now = iso_z(self._clock())
             return {**old, "status": DRAFT, "updatedAt": now, "version": old["version"] + 1}
 
-        return self._mutate(spec, item_id, None, change)
+        return self._mutate(spec, item_id, None, change, self._presenter(spec))
 
     def delete(self, spec: ContentSpec, item_id: str, expected_version: int | None) -> None:
         """Remove the item with its slug claim, list entries and counts."""
-        self._mutate(spec, item_id, expected_version, lambda _old: None, delete=True)
+        self._mutate(spec, item_id, expected_version, lambda _old: None, _nothing, delete=True)
 
     def present(self, spec: ContentSpec, item: Item, *, summary: bool = False) -> ContentMeta:
         """The read model of a stored item (a list's summary leaves out the long fields)."""
@@ -217,29 +217,35 @@ class ContentService:
 
     # internals
 
-    def _mutate(
+    def _presenter(self, spec: ContentSpec) -> Callable[[Item], ContentMeta]:
+        return lambda item: self.present(spec, item)
+
+    def _mutate[Answer](
         self,
         spec: ContentSpec,
         item_id: str,
         expected_version: int | None,
         change: Callable[[Item], Item | None],
+        answer: Callable[[Item], Answer],
         *,
         delete: bool = False,
-    ) -> ContentMeta:
-        """Change the item through the shared optimistic loop; the write is one transaction."""
+    ) -> Answer:
+        """Change the item through the shared optimistic loop; the write is one transaction.
+        `answer` makes the reply from the item as it now is (a delete replies nothing, so
+        nothing of the removed item is read into a model)."""
 
-        def write(old: Item, new: Item | None) -> ContentMeta:
+        def write(old: Item, new: Item | None) -> Answer:
             try:
                 self._repository.save(spec, old, new)
             except SlugClaimed:
                 raise SlugTaken("That slug is already used in this collection.") from None
-            return self.present(spec, new or old)
+            return answer(new or old)
 
         return change_versioned(
             read=lambda: self._repository.get(spec, item_id, consistent=True),
             change=change,
             write=write,
-            unchanged=lambda old: self.present(spec, old),
+            unchanged=answer,
             expected_version=expected_version,
             missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
             lost_race=WriteRaced,
@@ -261,6 +267,10 @@ class ContentService:
         if item is None or (item.get("status") != PUBLISHED and not is_owner):
             raise NotFound(f"No such {spec.singular}.")
         return self.present(spec, item)
+
+
+def _nothing(_item: Item) -> None:
+    """A delete's reply."""
 
 
 def _list_scope(spec: ContentSpec, status: str, wanted: Mapping[str, str]) -> str:

@@ -65,7 +65,7 @@ async def track(
     body: TrackRequest, who: VisitorDep, analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """Count this visitor once per UTC day (bots, DNT/GPC and the owner are not counted)."""
-    return ExactJSONResponse({"counted": analytics.track(who, body.path, body.referrer)})
+    return ExactJSONResponse(Counted(counted=analytics.track(who, body.path, body.referrer)))
 
 
 @router.get(
@@ -98,7 +98,7 @@ async def count_view(
 ) -> ExactJSONResponse:
     """Count a view of published content or an active product, once per visitor per day."""
     return ExactJSONResponse(
-        {"counted": analytics.count_view(who, body.content_type, body.content_id)}
+        Counted(counted=analytics.count_view(who, body.content_type, body.content_id))
     )
 
 
