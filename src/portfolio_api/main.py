@@ -8,16 +8,13 @@ or dependency hops to a worker thread on every call (measured at about 5x the wa
 Lambda serves one request per container at a time, so the hop would buy nothing there.
 """
 
-from typing import Any
-
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
-from portfolio_api.api.deferred import DeferredRouters, load_deferred_routes
+from portfolio_api.api.deferred import DeferredRouters
+from portfolio_api.api.openapi import TAG_DESCRIPTIONS, openapi_document, operation_id
 from portfolio_api.api.problems import install_problem_handlers
-from portfolio_api.api.responses import ANY_REQUEST, problem_responses
 from portfolio_api.api.routers import analytics, health, products
 from portfolio_api.api.routers.content import build_content_router
 from portfolio_api.container import Container
@@ -41,10 +38,10 @@ ACCOUNT_ROUTERS = {
 }
 
 # The document lists the groups (its `tags`) in this order, whatever order routes match in.
-DOCUMENT_TAG_ORDER = (
-    "health", "auth", "users", "tasks", "products", "analytics",
-    *(spec.tag for spec in ALL_COLLECTIONS),
-)  # fmt: skip
+DOCUMENT_TAGS = (
+    *TAG_DESCRIPTIONS.items(),
+    *((spec.tag, spec.description) for spec in ALL_COLLECTIONS),
+)
 
 DESCRIPTION = """\
 The portfolio's backend. Errors are RFC 9457 `application/problem+json` with a stable `code`.
@@ -63,7 +60,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description=DESCRIPTION,
         redirect_slashes=False,
         default_response_class=ExactJSONResponse,
-        openapi_tags=[{"name": tag} for tag in DOCUMENT_TAG_ORDER],
+        generate_unique_id_function=operation_id,
     )
     app.state.container = container or Container(settings)
     app.state.environment = settings.environment
@@ -85,35 +82,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         ),
         caching=CachePolicy(public_max_age=settings.public_max_age),
     )
-    app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_document(app, DOCUMENT_TAGS)  # type: ignore[method-assign]
     return app
-
-
-def _openapi_document(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document without its default 422s (this API answers validation with a 400),
-    and with the answers any request may get (`ANY_REQUEST`) on every operation."""
-    if app.openapi_schema is None:
-        load_deferred_routes(app.router)
-        document = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            servers=app.servers,
-            tags=app.openapi_tags,
-        )
-        for operations in document.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.get("responses", {})
-                if responses.get("422", {}).get("description") == "Validation Error":
-                    del responses["422"]
-                for status, answer in problem_responses(*ANY_REQUEST).items():
-                    responses.setdefault(str(status), answer)
-        schemas = document.get("components", {}).get("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(name, None)
-        app.openapi_schema = document
-    return app.openapi_schema
 
 
 def build_handler(application: FastAPI) -> Mangum:

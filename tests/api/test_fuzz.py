@@ -315,7 +315,7 @@ def test_an_id_or_slug_over_its_length_is_a_documented_400(
 ) -> None:
     response = client.get(f"{collection}/{'a' * 129}")
     assert response.status_code == 400
-    responses = app.openapi()["paths"][f"{collection}/{{idOrSlug}}"]["get"]["responses"]
+    responses = app.openapi()["paths"][f"{collection}/{{id}}"]["get"]["responses"]
     assert "400" in responses
 
 

@@ -240,4 +240,4 @@ def test_the_document_lists_deferred_routes_before_any_request(app: FastAPI) -> 
     document = app.openapi()
     assert {"/v1/tasks", "/v1/auth/login", "/v1/users/me"} <= set(document["paths"])
     assert [tag["name"] for tag in document["tags"]][:4] == ["health", "auth", "users", "tasks"]
-    assert app.url_path_for("health") == "/health"
+    assert app.url_path_for("get_health") == "/health"

@@ -4,8 +4,9 @@ Each route's level comes from its FastAPI dependencies: `owner_user` makes it *o
 `current_user` *user*, anything else *public* (optional auth included). template.yaml's
 DefinitionBody must list exactly the app's routes (OPTIONS aside: every gateway path answers
 preflights through the function), with the Cognito authorizer on precisely the *owner* and *user*
-ones. Path parameters are compared by position, not name: API Gateway allows one parameter name per
-path level, where the contract names `C/{idOrSlug}` and `C/{id}` differently.
+ones. Path parameters are compared by position, not name. API Gateway and OpenAPI tools allow one
+parameter name per path level, where the contract names `C/{idOrSlug}` and `C/{id}` differently:
+both are `C/{id}` in the document and the template.
 
 tests/conftest.py sets the environment the app reads before this module imports it.
 """
@@ -254,10 +255,12 @@ for _spec in ALL_COLLECTIONS:
 
 def test_path_parameters_have_the_contracts_names() -> None:
     """The OpenAPI document and the gateway name path parameters as API.md does (`taskId`), so a
-    client generated from either sees the contract's names."""
+    client generated from either sees the contract's names; the one exception is the contract's
+    `{idOrSlug}`, `{id}` like the rest of its level (one name per path position)."""
     document = create_app().openapi()
     gateway = gateway_paths()
-    for path, methods in CONTRACT_PARAMETER_PATHS.items():
+    for contract_path, methods in CONTRACT_PARAMETER_PATHS.items():
+        path = contract_path.replace("{idOrSlug}", "{id}")
         names = [segment[1:-1] for segment in PARAMETER.findall(path)]
         assert path in document["paths"], f"{path} is not in the OpenAPI document"
         assert methods <= set(document["paths"][path]), path
@@ -265,8 +268,7 @@ def test_path_parameters_have_the_contracts_names() -> None:
             parameters = document["paths"][path][method].get("parameters", [])
             in_path = [item["name"] for item in parameters if item["in"] == "path"]
             assert in_path == names, (method, path, in_path)
-            gateway_path = path.replace("{id}", "{idOrSlug}")  # one name per gateway level
-            assert method in gateway.get(gateway_path, {}), f"template.yaml has no {method} {path}"
+            assert method in gateway.get(path, {}), f"template.yaml has no {method} {path}"
     # Every other path parameter is camelCase too, like every name on the wire.
     for path in list(document["paths"]) + list(gateway):
         for segment in PARAMETER.findall(path):

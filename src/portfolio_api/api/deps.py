@@ -17,7 +17,9 @@ from portfolio_api.services.content import ContentService
 from portfolio_api.services.products import ProductService
 
 # Declares the scheme in the OpenAPI document; the header itself is checked below.
-_bearer = HTTPBearer(auto_error=False, description="A Cognito ID token (or access token).")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="bearer", description="A Cognito ID token (or access token)."
+)
 
 
 def container_of(request: Request) -> Container:

@@ -6,25 +6,8 @@ from portfolio_api.api.problems import PROBLEM_MEDIA_TYPE
 from portfolio_api.core.etag import etag_for
 from portfolio_api.core.exact_json import ExactJSONResponse
 
-_PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail", "code", "requestId"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "requestId": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
-        },
-    },
-}
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+"""Every error answer's schema: `Problem` (schemas/common.py), one component for all."""
 
 _DESCRIPTIONS = {
     400: "Validation error",
@@ -46,7 +29,7 @@ keys and its session's records), so each may be refused this way; `problems()` a
 
 ANY_REQUEST = (413, 500)
 """What any request may be answered, whatever its route: the edge's body limit (decided before
-routing) and the last resort. `_openapi_document` (main.py) adds them to every operation."""
+routing) and the last resort. `api/openapi.py` adds them to every operation."""
 
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified (`If-None-Match`)"}
@@ -63,7 +46,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "description": _DESCRIPTIONS.get(status, "Error"),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}},
         }
         for status in statuses
     }

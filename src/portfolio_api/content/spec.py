@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from pydantic import create_model
 from pydantic.alias_generators import to_camel
 
 from portfolio_api.schemas.common import ApiModel, Page, partial_model
@@ -94,7 +95,11 @@ class ContentSpec:
     @cached_property
     def page_model(self) -> type[Page[ContentMeta]]:
         """A page of a list: summaries and the cursor that continues it."""
-        return Page[self.summary_model]  # type: ignore[name-defined]
+        return create_model(  # named `BlogPostPage`, not `Page[BlogPostSummary]`
+            f"{self.model_prefix}Page",
+            __base__=Page[self.summary_model],  # type: ignore[name-defined]
+            __doc__=f"A page of {self.singular}s.",
+        )
 
     @cached_property
     def absent_values(self) -> dict[str, Any]:
@@ -111,6 +116,18 @@ class ContentSpec:
     def title_field(self) -> str:
         """The wire name of the field an item's slug and its top-list title are made from."""
         return to_camel(self.slug_source)
+
+    @property
+    def description(self) -> str:
+        """The words of this collection's group (tag) in the OpenAPI document."""
+        return (
+            f"The {self.singular}s: published ones are public; the owner drafts, edits, "
+            "publishes and unpublishes them."
+        )
+
+    def operation_id(self, verb: str, *, many: bool = False) -> str:
+        """An operation id that reads as what it does: `listBlogPosts`, `publishProject`."""
+        return f"{verb}{self.model_prefix}{'s' if many else ''}"
 
     @property
     def counted_facet(self) -> Facet | None:

@@ -83,7 +83,9 @@ class NoQuery(ApiRequest):
     """The query of a route that takes none: any parameter is an unknown field (400)."""
 
 
-class Counted(ApiModel):
+class CountOutcome(ApiModel):
+    """Whether this visit or view was counted (bots, privacy signals and the owner are not)."""
+
     counted: bool
 
 

@@ -57,7 +57,9 @@ class RefreshedTokens(ApiModel):
     token_type: Literal["Bearer"] = "Bearer"
 
 
-class Challenge(ApiModel):
+class SignInChallenge(ApiModel):
+    """Cognito wants more before it gives tokens: answer at `/v1/auth/challenge`."""
+
     challenge: ChallengeName
     session: str
 

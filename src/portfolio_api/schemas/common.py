@@ -26,6 +26,8 @@ class ApiModel(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         extra="forbid",
+        # A field an answer always carries (null or not) is `required` in the document.
+        json_schema_serialization_defaults_required=True,
     )
 
     @classmethod
@@ -115,3 +117,28 @@ def partial_model(
             annotated = Annotated[(annotated, *info.metadata)]
         fields[field_name] = (annotated | None, FieldInfo(default=None))
     return create_model(name, __base__=ApiRequest, **fields)
+
+
+class ProblemError(ApiModel):
+    """What is wrong with one field of a request."""
+
+    field: str = Field(examples=["title"])
+    message: str = Field(examples=["String should have at least 1 character"])
+
+
+class Problem(ApiModel):
+    """Every error answer (RFC 9457 `application/problem+json`): one schema for every route."""
+
+    type: str = Field(
+        description="A URI per problem type; `code` is its last part.",
+        examples=["urn:portfolio-api:problem:not_found"],
+    )
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No such post."])
+    code: str = Field(description="Stable and machine-readable.", examples=["not_found"])
+    request_id: str = Field(description="Also in the `X-Request-Id` header and in the logs.")
+    instance: str | None = Field(default=None, description="The request's path, on some answers.")
+    errors: list[ProblemError] | None = Field(
+        default=None, description="Each field at fault (400 `validation_error`)."
+    )

@@ -10,6 +10,7 @@ from portfolio_api.schemas.common import (
     ApiModel,
     ApiRequest,
     HttpsUrl,
+    Page,
     StrictBool,
     partial_model,
 )
@@ -52,8 +53,10 @@ _PRICE_SCHEMA = WithJsonSchema(
         "type": "number",
         "minimum": 0,
         "maximum": 9999999999.99,
-        "multipleOf": 0.01,
-        "description": "A JSON number with at most 2 decimals, kept exact.",
+        # No `multipleOf: 0.01`: validators test it in binary floating point, where 19.99 is
+        # no multiple of 0.01, and would refuse the README's own example.
+        "description": "A JSON number with at most 2 decimals (more is a 400), kept exact: "
+        "19.99 is stored and answered as 19.99, 5 as 5.00.",
         "examples": [19.99],
     }
 )
@@ -122,6 +125,10 @@ class Product(ApiModel):
     created_at: str
     updated_at: str
     version: int
+
+
+class ProductPage(Page[Product]):
+    """A page of products."""
 
 
 class ProductFilters(ApiRequest):

@@ -15,7 +15,7 @@ from pydantic import (
 
 from portfolio_api.core.clock import iso_z
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from portfolio_api.schemas.common import ApiModel, ApiRequest, partial_model
+from portfolio_api.schemas.common import ApiModel, ApiRequest, Page, partial_model
 from portfolio_api.schemas.content import Tags
 
 TaskStatus = Literal["pending", "completed"]
@@ -96,6 +96,10 @@ class Task(ApiModel):
     created_at: str
     updated_at: str
     version: int
+
+
+class TaskPage(Page[Task]):
+    """A page of the caller's tasks."""
 
 
 class TaskFilters(ApiRequest):

@@ -30,7 +30,6 @@ from portfolio_api.core.errors import (
 from portfolio_api.core.security import Principal
 from portfolio_api.repositories.users import UserRepository
 from portfolio_api.schemas.auth import (
-    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     LoginRequest,
@@ -38,6 +37,7 @@ from portfolio_api.schemas.auth import (
     RegisteredUser,
     RegisterRequest,
     ResetPasswordRequest,
+    SignInChallenge,
     Tokens,
 )
 from portfolio_api.services.sessions import SessionGuard
@@ -147,7 +147,7 @@ class AuthService:
             },
         )
 
-    def login(self, request: LoginRequest) -> Tokens | Challenge:
+    def login(self, request: LoginRequest) -> Tokens | SignInChallenge:
         """Password sign-in: tokens, or the challenge Cognito asks to be answered first."""
         return _tokens_or_challenge(self._password_sign_in(request.email, request.password))
 
@@ -162,7 +162,7 @@ class AuthService:
             _LOGIN_ERRORS,
         )
 
-    def answer_challenge(self, request: ChallengeRequest) -> Tokens | Challenge:
+    def answer_challenge(self, request: ChallengeRequest) -> Tokens | SignInChallenge:
         """Answer NEW_PASSWORD_REQUIRED or an MFA challenge with the session from login."""
         field, answer = (
             ("newPassword", request.new_password)
@@ -372,7 +372,7 @@ def _raise_generic(code: str, exc: ClientError) -> NoReturn:
     raise InternalError() from exc
 
 
-def _tokens_or_challenge(response: Mapping[str, Any]) -> Tokens | Challenge:
+def _tokens_or_challenge(response: Mapping[str, Any]) -> Tokens | SignInChallenge:
     result = response.get("AuthenticationResult")
     if result:
         return Tokens(
@@ -383,7 +383,7 @@ def _tokens_or_challenge(response: Mapping[str, Any]) -> Tokens | Challenge:
         )
     name = response.get("ChallengeName")
     if name in ("NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "SMS_MFA"):
-        return Challenge(challenge=name, session=response["Session"])
+        return SignInChallenge(challenge=name, session=response["Session"])
     logger.error("unsupported challenge", extra={"challenge": name})
     raise Forbidden("This sign-in needs a step the API does not support.")
 

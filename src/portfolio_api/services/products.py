@@ -15,8 +15,14 @@ from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
 from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.products import MAX_STOCK, ProductRepository
-from portfolio_api.schemas.common import ApiRequest, Page
-from portfolio_api.schemas.products import Product, ProductCreate, ProductFilters, cents
+from portfolio_api.schemas.common import ApiRequest
+from portfolio_api.schemas.products import (
+    Product,
+    ProductCreate,
+    ProductFilters,
+    ProductPage,
+    cents,
+)
 from portfolio_api.services.optimistic import (
     change_versioned,
     changed,
@@ -116,7 +122,7 @@ class ProductService:
                 raise _missing() from None
             raise precondition_failed() from None
 
-    def list_products(self, filters: ProductFilters, principal: Principal | None) -> Page[Product]:
+    def list_products(self, filters: ProductFilters, principal: Principal | None) -> ProductPage:
         """Active products newest first (by category too); the owner may include inactive."""
         if filters.include_inactive:
             if principal is None:
@@ -131,7 +137,7 @@ class ProductService:
             limit=filters.limit,
             start=self._cursors.decode(scope, filters.cursor),
         )
-        return Page[Product](
+        return ProductPage(
             items=[present(item) for item in page.items],
             next_cursor=self._cursors.encode(scope, page.next_key),
         )

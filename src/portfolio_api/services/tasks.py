@@ -10,8 +10,8 @@ from portfolio_api.core.pagination import CursorCodec
 from portfolio_api.core.security import Principal
 from portfolio_api.repositories.base import ConditionFailed, Item
 from portfolio_api.repositories.tasks import TaskCriteria, TaskRepository
-from portfolio_api.schemas.common import ApiRequest, Page
-from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters
+from portfolio_api.schemas.common import ApiRequest
+from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters, TaskPage
 from portfolio_api.services.optimistic import (
     change_versioned,
     changed,
@@ -90,7 +90,7 @@ class TaskService:
                 raise _missing() from None
             raise precondition_failed() from None
 
-    def list_tasks(self, user: Principal, filters: TaskFilters) -> Page[Task]:
+    def list_tasks(self, user: Principal, filters: TaskFilters) -> TaskPage:
         """One page of the caller's tasks under any combination of the filters."""
         criteria = TaskCriteria(
             status=filters.status,
@@ -100,7 +100,7 @@ class TaskService:
         scope = f"tasks|{user.sub}|{criteria.status}|{criteria.priority}|{criteria.due_before}"
         start = self._cursors.decode(scope, filters.cursor)
         page = self._repository.list_tasks(user.sub, criteria, filters.limit, start)
-        return Page[Task](
+        return TaskPage(
             items=[present(item) for item in page.items],
             next_cursor=self._cursors.encode(scope, page.next_key),
         )

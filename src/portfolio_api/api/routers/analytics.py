@@ -17,7 +17,7 @@ from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
 from portfolio_api.schemas.analytics import (
     ContentType,
     ContentViews,
-    Counted,
+    CountOutcome,
     NoQuery,
     Summary,
     TopContent,
@@ -60,12 +60,12 @@ PUBLIC_READ = [*TOKEN_CHECKED_IF_PRESENT, Depends(no_query)]
 OWNER_READ = [*OWNER_ONLY, Depends(no_query)]
 
 
-@router.post("/v1/visitors/track", response_model=Counted, responses=problems(400, 401))
-async def track(
+@router.post("/v1/visitors/track", response_model=CountOutcome, responses=problems(400, 401))
+async def track_visit(
     body: TrackRequest, who: VisitorDep, analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """Count this visitor once per UTC day (bots, DNT/GPC and the owner are not counted)."""
-    return ExactJSONResponse(Counted(counted=analytics.track(who, body.path, body.referrer)))
+    return ExactJSONResponse(CountOutcome(counted=analytics.track(who, body.path, body.referrer)))
 
 
 @router.get(
@@ -74,7 +74,7 @@ async def track(
     responses=problems(400, 401),
     dependencies=PUBLIC_READ,
 )
-async def visitor_count(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
+async def get_visitor_count(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     """All-time and today's visitors."""
     return ExactJSONResponse(analytics.visitor_count())
 
@@ -85,20 +85,20 @@ async def visitor_count(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     responses=problems(400, 401),
     dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
-async def trends(
+async def get_visitor_trends(
     query: Annotated[TrendsQuery, Query()], analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """Visitors per day (at most 366) or month (at most 60), zeros included."""
     return ExactJSONResponse(analytics.trends(query.period, query.from_, query.to))
 
 
-@router.post("/v1/analytics/views", response_model=Counted, responses=problems(400, 401, 404))
+@router.post("/v1/analytics/views", response_model=CountOutcome, responses=problems(400, 401, 404))
 async def count_view(
     body: ViewRequest, who: VisitorDep, analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """Count a view of published content or an active product, once per visitor per day."""
     return ExactJSONResponse(
-        Counted(counted=analytics.count_view(who, body.content_type, body.content_id))
+        CountOutcome(counted=analytics.count_view(who, body.content_type, body.content_id))
     )
 
 
@@ -108,7 +108,7 @@ async def count_view(
     responses=problems(400, 401),
     dependencies=PUBLIC_READ,
 )
-async def views_total(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
+async def get_views_total(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     """All counted views."""
     return ExactJSONResponse(analytics.views_total())
 
@@ -119,7 +119,7 @@ async def views_total(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     responses=problems(400, 401, 404),
     dependencies=PUBLIC_READ,
 )
-async def views_of(
+async def get_content_views(
     content_type: Annotated[ContentType, Path(alias="contentType")],
     content_id: Annotated[str, Path(alias="contentId", max_length=64)],
     analytics: AnalyticsServiceDep,
@@ -134,7 +134,7 @@ async def views_of(
     responses=problems(400, 401),
     dependencies=TOKEN_CHECKED_IF_PRESENT,
 )
-async def top(
+async def list_top_content(
     query: Annotated[TopQuery, Query()], analytics: AnalyticsServiceDep
 ) -> ExactJSONResponse:
     """The most viewed content, most viewed first."""
@@ -147,6 +147,6 @@ async def top(
     responses=problems(400, 401, 403),
     dependencies=OWNER_READ,
 )
-async def summary(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
+async def get_analytics_summary(analytics: AnalyticsServiceDep) -> ExactJSONResponse:
     """The owner's overview."""
     return ExactJSONResponse(analytics.summary())

@@ -19,7 +19,6 @@ from portfolio_api.api.responses import problems
 from portfolio_api.core.exact_json import DecimalJSONRoute
 from portfolio_api.core.exact_json import ExactJSONResponse as JSONResponse
 from portfolio_api.schemas.auth import (
-    Challenge,
     ChallengeRequest,
     ChangePasswordRequest,
     ConfirmRequest,
@@ -31,6 +30,7 @@ from portfolio_api.schemas.auth import (
     RegisteredUser,
     RegisterRequest,
     ResetPasswordRequest,
+    SignInChallenge,
     Tokens,
 )
 from portfolio_api.services.auth import AuthService
@@ -55,7 +55,7 @@ AuthServiceDep = Annotated[AuthService, Depends(auth_service)]
     response_model=RegisteredUser,
     responses=problems(400, 401, 403, 409, 422, 429),
 )
-async def register(
+async def register_user(
     body: RegisterRequest, auth: AuthServiceDep, idempotent: AnonymousIdempotentCreateDep
 ) -> JSONResponse:
     """Create the Cognito user and the profile together; a half-made user is rolled back."""
@@ -72,7 +72,7 @@ async def register(
     status_code=NO_CONTENT,
     responses=problems(400, 401, 409, 429),
 )
-async def confirm(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
+async def confirm_sign_up(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
     """Confirm the e-mail address with the code Cognito sent."""
     auth.confirm(body.email, body.code)
     return Response(status_code=NO_CONTENT)
@@ -83,7 +83,7 @@ async def confirm(body: ConfirmRequest, auth: AuthServiceDep) -> Response:
     status_code=NO_CONTENT,
     responses=problems(400, 401, 429),
 )
-async def resend_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
+async def resend_confirmation_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
     """Send the confirmation code again (204 for unknown e-mails too)."""
     auth.resend_code(body.email)
     return Response(status_code=NO_CONTENT)
@@ -91,26 +91,28 @@ async def resend_code(body: EmailRequest, auth: AuthServiceDep) -> Response:
 
 @router.post(
     "/login",
-    response_model=Tokens | Challenge,
+    response_model=Tokens | SignInChallenge,
     responses=problems(400, 401, 403, 429),
 )
-async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | Challenge:
+async def login(body: LoginRequest, auth: AuthServiceDep) -> Tokens | SignInChallenge:
     """Tokens, or the challenge to answer at `/challenge`."""
     return auth.login(body)
 
 
 @router.post(
     "/challenge",
-    response_model=Tokens | Challenge,
+    response_model=Tokens | SignInChallenge,
     responses=problems(400, 401, 403, 429),
 )
-async def challenge(body: ChallengeRequest, auth: AuthServiceDep) -> Tokens | Challenge:
+async def answer_challenge(
+    body: ChallengeRequest, auth: AuthServiceDep
+) -> Tokens | SignInChallenge:
     """Answer the challenge login returned."""
     return auth.answer_challenge(body)
 
 
 @router.post("/refresh", response_model=RefreshedTokens, responses=problems(400, 401, 429))
-async def refresh(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens:
+async def refresh_tokens(body: RefreshRequest, auth: AuthServiceDep) -> RefreshedTokens:
     """New ID and access tokens from a refresh token (any bearer token sent is ignored: a
     client refreshes exactly when its ID token has expired, and may well still send it)."""
     return auth.refresh(body.refresh_token)

@@ -57,8 +57,19 @@ def _revalidated(payload: ApiModel, if_none_match: str | None) -> Response:
     return response
 
 
-ItemId = Annotated[str, Path(alias="id")]
+ItemId = Annotated[str, Path(alias="id", description="The item's id.")]
 """`C/{id}` as the contract names it."""
+IdOrSlug = Annotated[
+    str,
+    Path(
+        alias="id",
+        min_length=1,
+        max_length=128,
+        description="The item's id, or one of its slugs (a former slug answers 301).",
+    ),
+]
+"""The contract's `C/{idOrSlug}`, named `{id}` in the document as at every other route of the
+level: one name per path position, as API Gateway and OpenAPI tools require."""
 
 
 def build_content_router(spec: ContentSpec) -> APIRouter:
@@ -75,6 +86,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         spec.path,
         response_model=page_model,
         responses={**NOT_MODIFIED, **problems(400, 401, 403)},
+        operation_id=spec.operation_id("list", many=True),
     )
     async def list_items(
         filters: Annotated[filters_model, Query()],  # type: ignore[valid-type]
@@ -95,8 +107,9 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         return _revalidated(page, if_none_match)
 
     @router.get(
-        spec.path + "/{idOrSlug}",
+        item_path,
         response_model=read,
+        operation_id=spec.operation_id("get"),
         responses={
             301: {"description": "A former slug: `Location` names the current one"},
             **NOT_MODIFIED,
@@ -104,7 +117,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         },
     )
     async def get_item(
-        id_or_slug: Annotated[str, Path(alias="idOrSlug", min_length=1, max_length=128)],
+        id_or_slug: IdOrSlug,
         request: Request,
         principal: OptionalUser,
         service: ContentServiceDep,
@@ -127,6 +140,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         response_model=read,
         responses=problems(400, 401, 403, 409, 422),
         dependencies=OWNER_ONLY,
+        operation_id=spec.operation_id("create"),
     )
     async def create_item(
         body: create_body,  # type: ignore[valid-type]
@@ -141,6 +155,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         response_model=read,
         responses=problems(400, 401, 403, 404, 409, 412),
         dependencies=OWNER_ONLY,
+        operation_id=spec.operation_id("update"),
     )
     async def update_item(
         item_id: ItemId,
@@ -156,6 +171,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         status_code=status.HTTP_204_NO_CONTENT,
         responses=problems(401, 403, 404, 409, 412),
         dependencies=OWNER_ONLY,
+        operation_id=spec.operation_id("delete"),
     )
     async def delete_item(
         item_id: ItemId, service: ContentServiceDep, expected_version: IfMatchVersion
@@ -169,6 +185,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         response_model=read,
         responses=problems(401, 403, 404, 409),
         dependencies=OWNER_ONLY,
+        operation_id=spec.operation_id("publish"),
     )
     async def publish_item(item_id: ItemId, service: ContentServiceDep) -> JSONResponse:
         """Published; publishing a published item changes nothing."""
@@ -179,6 +196,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
         response_model=read,
         responses=problems(401, 403, 404, 409),
         dependencies=OWNER_ONLY,
+        operation_id=spec.operation_id("unpublish"),
     )
     async def unpublish_item(item_id: ItemId, service: ContentServiceDep) -> JSONResponse:
         """Back to draft."""
@@ -192,6 +210,7 @@ def build_content_router(spec: ContentSpec) -> APIRouter:
             tags=[spec.tag],
             responses={**NOT_MODIFIED, **problems(401)},
             dependencies=TOKEN_CHECKED_IF_PRESENT,
+            operation_id=f"list{spec.tag.title()}{spec.counts_path.rsplit('/', 1)[-1].title()}",
         )
         async def facet_counts(
             service: ContentServiceDep, if_none_match: Annotated[str | None, Header()] = None

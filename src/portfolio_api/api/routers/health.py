@@ -17,7 +17,7 @@ class Health(ApiModel):
 
 
 @router.get("/health", response_model=Health, summary="Liveness")
-async def health(request: Request, response: Response) -> Health:
+async def get_health(request: Request, response: Response) -> Health:
     """Cheap and dependency-free, so load balancers and smoke tests can call it freely; never
     cached, so a cache in front cannot report a dead service alive."""
     response.headers["Cache-Control"] = "no-store"

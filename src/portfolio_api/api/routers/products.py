@@ -13,11 +13,11 @@ from portfolio_api.api.deps import (
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
-from portfolio_api.schemas.common import Page
 from portfolio_api.schemas.products import (
     Product,
     ProductCreate,
     ProductFilters,
+    ProductPage,
     ProductUpdate,
     StockAdjustment,
 )
@@ -42,7 +42,7 @@ async def create_product(
     return await idempotent.created("/v1/products", lambda: products.create(body))
 
 
-@router.get("", response_model=Page[Product], responses=problems(400, 401, 403))
+@router.get("", response_model=ProductPage, responses=problems(400, 401, 403))
 async def list_products(
     filters: Annotated[ProductFilters, Query()],
     principal: OptionalUser,
@@ -96,7 +96,7 @@ async def delete_product(
     responses=problems(400, 401, 403, 404, 409),
     dependencies=OWNER_ONLY,
 )
-async def adjust_stock(
+async def adjust_product_stock(
     product_id: ProductId, body: StockAdjustment, products: ProductServiceDep
 ) -> ExactJSONResponse:
     """Add `delta` in one atomic conditional update; never below zero."""

@@ -8,8 +8,7 @@ from portfolio_api.api.deps import CurrentUser, IfMatchVersion, container_of
 from portfolio_api.api.idempotency import IdempotentCreateDep
 from portfolio_api.api.responses import problems, resource_response
 from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
-from portfolio_api.schemas.common import Page
-from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters, TaskUpdate
+from portfolio_api.schemas.tasks import Task, TaskCreate, TaskFilters, TaskPage, TaskUpdate
 from portfolio_api.services.tasks import TaskService
 
 # The contract names the path parameter `taskId` (camelCase like every field on the wire).
@@ -36,7 +35,7 @@ async def create_task(
     return await idempotent.created("/v1/tasks", lambda: tasks.create(user, body))
 
 
-@router.get("", response_model=Page[Task], responses=problems(400, 401))
+@router.get("", response_model=TaskPage, responses=problems(400, 401))
 async def list_tasks(
     filters: Annotated[TaskFilters, Query()], user: CurrentUser, tasks: TaskServiceDep
 ) -> ExactJSONResponse:

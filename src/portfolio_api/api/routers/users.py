@@ -23,7 +23,7 @@ UserServiceDep = Annotated[UserService, Depends(user_service)]
 
 
 @router.get("/me", response_model=Profile, responses=problems(401))
-async def get_me(user: CurrentUser, users: UserServiceDep, response: Response) -> Profile:
+async def get_my_profile(user: CurrentUser, users: UserServiceDep, response: Response) -> Profile:
     """The profile, with its groups and owner flag from the token."""
     profile = users.get_me(user)
     response.headers["ETag"] = etag_for(profile.version)
@@ -31,7 +31,7 @@ async def get_me(user: CurrentUser, users: UserServiceDep, response: Response) -
 
 
 @router.patch("/me", response_model=Profile, responses=problems(400, 401, 404, 412))
-async def update_me(
+async def update_my_profile(
     body: ProfileUpdate,
     user: CurrentUser,
     users: UserServiceDep,
