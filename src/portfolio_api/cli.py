@@ -3,12 +3,15 @@ commands against a deployed stack's pool and table."""
 
 import argparse
 import functools
+import http.client
 import os
 import secrets
 import sys
+import threading
 from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
+    from portfolio_api.local.stack import LocalStack
     from portfolio_api.services.content_layout import LayoutUpgrade
 
 DEFAULT_OWNER_EMAIL = "owner@example.com"
@@ -42,6 +45,54 @@ which would let any local script choose the client address visitor counting read
 `TRUSTED_PROXY_HOPS` decides that, as on AWS), and its `server: uvicorn` banner."""
 
 
+class DevRefused(Exception):
+    """Why `portfolio-api dev` cannot start, said in one line before anything has started."""
+
+
+def _step(message: str) -> None:
+    """One line per start-up step, as it begins: a slow start shows where it is."""
+    print(message, flush=True)
+
+
+def _moto_port() -> int | None:
+    """`MOTO_PORT`, the stand-in's pinned port, if set; refused in one line if malformed."""
+    text = os.environ.get("MOTO_PORT", "")
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise DevRefused(f"MOTO_PORT {text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _next_free_port(host: str, port: int) -> int:
+    """A port to suggest instead of a busy one: the next free one above it, else the OS's pick."""
+    from portfolio_api.local.stand_in import free_port, port_is_free
+
+    for candidate in range(port + 1, min(port + 100, 65536)):
+        if port_is_free(host, candidate):
+            return candidate
+    return free_port(host)
+
+
+def _refuse_busy_ports(host: str, port: int, moto_port: int | None) -> None:
+    """Check both ports before the stand-in starts or anything is provisioned."""
+    from portfolio_api.local.stand_in import HOST as STAND_IN_HOST
+    from portfolio_api.local.stand_in import port_is_free
+
+    if moto_port == port:
+        raise DevRefused(f"MOTO_PORT and --port are both {port}: the stand-in needs its own")
+    try:
+        if not port_is_free(host, port):
+            raise DevRefused(f"port {port} is in use (try --port {_next_free_port(host, port)})")
+    except OSError as exc:
+        raise DevRefused(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    if moto_port is not None and not port_is_free(STAND_IN_HOST, moto_port):
+        alternative = _next_free_port(STAND_IN_HOST, moto_port)
+        raise DevRefused(
+            f"MOTO_PORT {moto_port} is in use (try MOTO_PORT={alternative}, or unset it)"
+        )
+
+
 def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
     """Start moto in-process as DynamoDB and Cognito, provision it, then serve the app.
 
@@ -50,26 +101,19 @@ def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
     this process (with its patches); workers find it, and what was provisioned on it, through
     the environment they inherit.
     """
-    from portfolio_api.local.stand_in import running_stand_in
+    from portfolio_api.local.stand_in import HOST as STAND_IN_HOST
+    from portfolio_api.local.stand_in import free_port, running_stand_in
 
-    moto_port = int(os.environ["MOTO_PORT"]) if os.environ.get("MOTO_PORT") else None
+    moto_port = _moto_port()
+    _refuse_busy_ports(host, port, moto_port)
+    moto_port = moto_port or free_port()
+    _step(f"starting the stand-in on {STAND_IN_HOST}:{moto_port}")
     with running_stand_in(moto_port) as endpoint:
         _provision_and_serve(endpoint, host, port, workers)
 
 
-def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> None:
-    """Point every AWS setting at the stand-in, provision the stack and its owner, serve."""
-    import boto3
-    import uvicorn
-
-    from portfolio_api.core.clock import system_clock
-    from portfolio_api.core.settings import load_settings
-    from portfolio_api.local.stack import OWNER_GROUP, provision
-    from portfolio_api.repositories.users import UserRepository
-    from portfolio_api.services.owner_setup import ensure_owner
-
-    region = "us-east-1"
-    # The dev stack never reaches real AWS: every AWS setting points at the stand-in.
+def _point_aws_at(endpoint: str, region: str) -> None:
+    """The dev stack never reaches real AWS: every AWS setting points at the stand-in."""
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": endpoint,
@@ -80,9 +124,10 @@ def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> N
     )
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
-    dynamodb = boto3.client("dynamodb", region_name=region)
-    cognito = boto3.client("cognito-idp", region_name=region)
-    stack = provision(dynamodb, cognito)
+
+
+def _app_environment(stack: "LocalStack", region: str) -> None:
+    """What the workers inherit: where the stack is, and the local defaults."""
     os.environ.update(
         {
             "DYNAMODB_TABLE_NAME": stack.table_name,
@@ -96,8 +141,27 @@ def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> N
     # Unset, each worker would make up a secret of its own (core/settings.py), and one would
     # refuse another's cursors and count a visitor again. One secret for all, as on AWS.
     os.environ.setdefault("CURSOR_SECRET", secrets.token_urlsafe(32))
+
+
+def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> None:
+    """Point every AWS setting at the stand-in, provision the stack and its owner, serve."""
+    import boto3
+
+    from portfolio_api.core.clock import system_clock
+    from portfolio_api.core.settings import load_settings
+    from portfolio_api.local.stack import OWNER_GROUP, provision
+    from portfolio_api.repositories.users import UserRepository
+    from portfolio_api.services.owner_setup import ensure_owner
+
+    region = "us-east-1"
+    _point_aws_at(endpoint, region)
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    cognito = boto3.client("cognito-idp", region_name=region)
+    stack = provision(dynamodb, cognito, on_step=_step)
+    _app_environment(stack, region)
     email = os.environ.get("OWNER_EMAIL", DEFAULT_OWNER_EMAIL)
     password = os.environ.get("OWNER_PASSWORD", DEFAULT_OWNER_PASSWORD)
+    _step(f"creating owner {email}")
     ensure_owner(
         cognito,
         UserRepository(dynamodb, stack.table_name),
@@ -108,8 +172,18 @@ def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> N
         clock=system_clock,
     )
     load_settings()  # a bad setting fails here, in one line, rather than in every worker
-    base = f"http://{host}:{port}"
-    print(
+    banner = _banner(_base_url(host, port), email, password, stack, workers)
+    _serve(host, port, workers, banner)
+
+
+def _base_url(host: str, port: int) -> str:
+    """Where the API is, as a browser or curl would write it."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _banner(base: str, email: str, password: str, stack: "LocalStack", workers: int) -> str:
+    """Where everything is, printed once the server answers: what a developer needs next."""
+    return (
         "Portfolio API, local stack (moto stands in for DynamoDB and Cognito, in memory)\n"
         f"  API      {base}/v1   health {base}/health\n"
         f"  Docs     {base}/docs   spec {base}/openapi.json\n"
@@ -117,12 +191,50 @@ def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> N
         f"  Pool     {stack.user_pool_id}   client {stack.client_id}   table {stack.table_name}\n"
         f"  Workers  {workers} app {'process' if workers == 1 else 'processes'}, one request at a"
         " time each, like Lambda containers (--workers N)\n"
-        "  Sign-up  any confirmation code is accepted by the stand-in",
-        flush=True,
+        "  Sign-up  any confirmation code is accepted by the stand-in\n"
+        f"ready: {base}"
     )
-    uvicorn.run(
-        APP_IMPORT, host=host, port=port, workers=workers, log_level="warning", **SERVER_OPTIONS
+
+
+def _serve(host: str, port: int, workers: int, banner: str) -> None:
+    """Serve until stopped, printing `banner` only once `/health` answers."""
+    import uvicorn
+
+    _step(f"starting {workers} app {'worker' if workers == 1 else 'workers'} on {host}:{port}")
+    stopped = threading.Event()
+    watcher = threading.Thread(
+        target=_announce_when_ready, args=(host, port, banner, stopped), daemon=True
     )
+    watcher.start()
+    try:
+        uvicorn.run(
+            APP_IMPORT, host=host, port=port, workers=workers, log_level="warning", **SERVER_OPTIONS
+        )
+    finally:
+        stopped.set()
+
+
+def _announce_when_ready(host: str, port: int, banner: str, stopped: threading.Event) -> None:
+    """Print `banner` once the server answers, not once it binds: the workers are still
+    importing the app then, and a URL printed that early would be refused."""
+    while not stopped.is_set():
+        if _health_answers(host, port):
+            print(banner, flush=True)
+            return
+        stopped.wait(0.1)
+
+
+def _health_answers(host: str, port: int) -> bool:
+    """Whether `GET /health` answers 200 now; straight to the socket, past any HTTP proxy."""
+    wildcard = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+    connection = http.client.HTTPConnection(wildcard.get(host, host), port, timeout=1)
+    try:
+        connection.request("GET", "/health")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 def run_create_owner(email: str, password_stdin: bool) -> None:
@@ -210,15 +322,71 @@ def run_reindex() -> int:
     return 1 if failed else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `portfolio-api` console script."""
-    from portfolio_api.core.settings import SettingsError
+DEV_ENVIRONMENT: tuple[tuple[str, str], ...] = (
+    ("HOST", "where to listen when --host is not given (default 127.0.0.1)"),
+    ("PORT", "the port to listen on when --port is not given (default 8000)"),
+    ("MOTO_PORT", "the stand-in's port, checked before start (default: a free one)"),
+    ("OWNER_EMAIL", f"the owner made at start (default {DEFAULT_OWNER_EMAIL})"),
+    ("OWNER_PASSWORD", f"the owner's password (default {DEFAULT_OWNER_PASSWORD})"),
+    ("ENVIRONMENT", "the app's environment name, shown by /health (default local)"),
+    ("CORS_ALLOW_ORIGINS", "origins the API answers, comma-separated (default *)"),
+    ("CURSOR_SECRET", "the key cursors and visitor hashes derive from, shared by every"),
+    ("", "worker (default: a random one per start)"),
+    ("AWS_ENDPOINT_URL", "ignored, as are AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and"),
+    ("", "AWS_DEFAULT_REGION: they are set to the stand-in's; AWS_PROFILE and"),
+    ("", "AWS_SESSION_TOKEN are unset, so nothing reaches real AWS"),
+)
+"""The environment `portfolio-api dev` reads, for its `--help` (a test holds it to the code)."""
 
-    parser = argparse.ArgumentParser(prog="portfolio-api", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    dev = commands.add_parser("dev", help="serve the API on an embedded stand-in for AWS")
-    dev.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    dev.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+def _dev_epilog() -> str:
+    """`dev --help`'s list of environment variables, aligned in two columns."""
+    width = max(len(name) for name, _ in DEV_ENVIRONMENT) + 2
+    rows = [f"  {name:<{width}}{meaning}" for name, meaning in DEV_ENVIRONMENT]
+    return "\n".join(
+        [
+            "environment variables:",
+            *rows,
+            "",
+            "Any other app setting (LOG_LEVEL, TRUSTED_PROXY_HOPS, ANALYTICS_*; see",
+            "core/settings.py) is read from the environment by each worker, as on Lambda.",
+            "",
+            "Each start-up step prints a line as it begins; the banner, ending in",
+            "'ready: http://HOST:PORT', follows once GET /health answers. A busy port (or",
+            "MOTO_PORT) is refused in one line on stderr before anything starts, with status 2.",
+        ]
+    )
+
+
+def _port(text: str) -> int:
+    """`--port` and `PORT`: a port number a server can listen on."""
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def _add_dev_command(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`dev`: its options, each with its default, and the environment it reads."""
+    dev = commands.add_parser(
+        "dev",
+        help="serve the API locally, on an in-memory stand-in for DynamoDB and Cognito",
+        description="Serve the API on an embedded, in-memory stand-in for DynamoDB and Cognito:\n"
+        "start moto, create the table, the user pool and an owner as template.yaml defines\n"
+        "them, then serve the app from --workers processes. Data is gone when it stops.",
+        epilog=_dev_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dev.add_argument(
+        "--host",
+        default=os.environ.get("HOST", "127.0.0.1"),
+        help="the address to listen on (default: %(default)s; $HOST sets it)",
+    )
+    dev.add_argument(
+        "--port",
+        type=_port,
+        default=os.environ.get("PORT", "8000"),
+        help="the port to listen on (default: %(default)s; $PORT sets it)",
+    )
     dev.add_argument(
         "--workers",
         type=_worker_count,
@@ -227,6 +395,12 @@ def main(argv: list[str] | None = None) -> int:
         help="app processes over the one stand-in, each serving one request at a time like a "
         "Lambda container, so a stalled call holds only its own (default: %(default)s)",
     )
+
+
+def _add_operator_commands(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+) -> None:
+    """The commands an operator runs against a deployed stack's pool and table."""
     owner = commands.add_parser("create-owner", help="make or promote the owner in the pool")
     owner.add_argument("email")
     owner.add_argument(
@@ -244,7 +418,32 @@ def main(argv: list[str] | None = None) -> int:
         "reindex",
         help="bring content stored by an older release up to the current list layout",
     )
-    args = parser.parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, apart from running it, so tests can read its help."""
+    parser = argparse.ArgumentParser(
+        prog="portfolio-api",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        title="commands",
+        metavar="COMMAND",
+        help="`portfolio-api COMMAND --help` tells more",
+    )
+    _add_dev_command(commands)
+    _add_operator_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `portfolio-api` console script."""
+    from portfolio_api.core.settings import SettingsError
+
+    args = build_parser().parse_args(argv)
     try:
         if args.command == "dev":
             run_dev(args.host, args.port, args.workers)
@@ -254,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_reindex()
         else:
             run_create_owner(args.email, args.password_stdin)
+    except DevRefused as exc:
+        print(f"portfolio-api dev: {exc}", file=sys.stderr)
+        return 2
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -126,15 +126,36 @@ def _track_one_visitor(base: str, claimed_address: str) -> bool:
     return bool(response.json()["counted"])
 
 
-def _wait_until_serving(server: subprocess.Popen[bytes], base: str, log: Path) -> None:
+def _wait_until_ready(server: subprocess.Popen[bytes], base: str, log: Path) -> str:
+    """The dev server's output up to its `ready` line, which ends the banner."""
     deadline = time.monotonic() + DEV_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         assert server.poll() is None, log.read_text()
-        with suppress(httpx.TransportError):
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
+        if f"ready: {base}\n" in (output := log.read_text()):
+            return output
+        time.sleep(0.05)
     raise TimeoutError(log.read_text())
+
+
+STEPS_IN_ORDER = (
+    "starting the stand-in on 127.0.0.1:",
+    "creating table portfolio-local",
+    "creating user pool portfolio-local",
+    "creating owner ",
+    "starting 2 app workers on 127.0.0.1:",
+    "Portfolio API, local stack",
+    "  Owner    ",
+    "ready: http://127.0.0.1:",
+)
+"""What `portfolio-api dev` prints as it starts, a line per step, the banner last."""
+
+
+def _assert_steps_in_order(output: str) -> None:
+    lines = output.splitlines()
+    at = [
+        next((i for i, line in enumerate(lines) if line.startswith(s)), -1) for s in STEPS_IN_ORDER
+    ]
+    assert -1 not in at and at == sorted(at), output
 
 
 @pytest.mark.slow  # the whole dev stack, started and stopped, twice
@@ -155,8 +176,11 @@ def test_dev_serves_from_two_workers_and_stops_them_all(tmp_path: Path, stop: st
             start_new_session=True,  # its own process group, as a terminal's foreground job
         )
     try:
-        _wait_until_serving(server, base, log)
-        assert "Workers  2 app processes" in log.read_text()
+        output = _wait_until_ready(server, base, log)
+        # ready means answering: the first request after the line gets an answer, no retry
+        assert httpx.get(f"{base}/health", timeout=5).status_code == 200
+        _assert_steps_in_order(output)
+        assert "Workers  2 app processes" in output
         workers = _workers_of(server.pid)
         assert len(workers) == 2, workers
         counted = []

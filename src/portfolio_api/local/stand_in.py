@@ -2,6 +2,7 @@
 the service relies on AWS's behaviour (`moto_extensions`). `portfolio-api dev` and the tests
 start it the same way, so the tests run against what a frontend developer runs."""
 
+import errno
 import logging
 import socket
 from collections.abc import Iterator
@@ -16,6 +17,26 @@ def free_port(host: str = HOST) -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on `host:port` now, asked before anything starts, so a
+    busy port costs one line rather than a provisioned stack and a traceback.
+
+    Bound as uvicorn and moto's server bind (with `SO_REUSEADDR`), so a connection the last run
+    left in TIME_WAIT does not count as busy; an error other than "in use" (an address this
+    machine does not have, a port it may not open) is raised for the caller to report.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
 
 
 @contextmanager
