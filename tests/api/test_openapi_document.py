@@ -31,7 +31,7 @@ NO_USER_NEEDED = {
         "reset-password",
     )
 } | {("GET", "/health")}
-"""Routes that ignore `Authorization` entirely: no security at all in the document."""
+"""Routes that ignore `Authorization` entirely: `security: []` in the document."""
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_security_is_declared_as_each_route_checks_it(
     for method, path, operation in _operations(document):
         security = operation.get("security")
         if (method, path) in NO_USER_NEEDED:
-            assert security is None, (method, path)
+            assert security == [], (method, path)
         elif levels[(method, path)] == "public":
             assert security == [{}, {"bearer": []}], (method, path)  # a token is optional
         else:
@@ -83,6 +83,8 @@ def test_every_error_answer_is_the_one_problem_schema(document: dict[str, Any]) 
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "detail", "code", "requestId"}
+    errors = problem["properties"]["errors"]["anyOf"][0]["items"]
+    assert errors == {"$ref": "#/components/schemas/ProblemError"}
 
 
 def test_answers_declare_the_headers_they_carry(document: dict[str, Any]) -> None:
