@@ -13,6 +13,7 @@ from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from portfolio_api.api.deferred import DeferredRouters
+from portfolio_api.api.docs import install_docs
 from portfolio_api.api.openapi import TAG_DESCRIPTIONS, openapi_document, operation_id
 from portfolio_api.api.problems import install_problem_handlers
 from portfolio_api.api.routers import analytics, health, products
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redirect_slashes=False,
         default_response_class=ExactJSONResponse,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # install_docs serves /docs and /redoc, offline too (api/docs.py)
+        redoc_url=None,
     )
     app.state.container = container or Container(settings)
     app.state.environment = settings.environment
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (products, analytics, health):
         app.include_router(module.router)
     app.router.routes.append(DeferredRouters(app.router, ACCOUNT_ROUTERS))
+    install_docs(app)
     app.add_middleware(
         EdgeMiddleware,
         cors=CorsPolicy(
