@@ -136,6 +136,15 @@ def test_fields_an_answer_always_carries_are_required(document: dict[str, Any]) 
     assert set(schemas["BlogPostPage"]["required"]) == {"items", "nextCursor"}
 
 
+def test_content_types_are_one_named_enum(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert schemas["ContentType"]["enum"] == ["blog", "project", "certification", "product"]
+    for model in ("ViewRequest", "ContentViews", "TopItem"):
+        assert schemas[model]["properties"]["contentType"] == {
+            "$ref": "#/components/schemas/ContentType"
+        }, model
+
+
 def test_no_schema_shares_its_name_with_one_of_its_properties(document: dict[str, Any]) -> None:
     # A generated class `Challenge` with a property `challenge` breaks generated code.
     for name, schema in document["components"]["schemas"].items():

@@ -26,12 +26,12 @@ from portfolio_api_client.models import (
     BlogPostPage,
     BlogPostStatus,
     BlogPostUpdate,
+    ContentType,
     CountOutcome,
     LoginRequest,
     Problem,
     Tokens,
     ViewRequest,
-    ViewRequestContenttype,
 )
 
 ClientFactory = Callable[[Mapping[str, str]], httpx.Client]
@@ -88,7 +88,7 @@ def main(client_factory: ClientFactory, email: str, password: str) -> None:
     by_slug = expect(get_blog_post.sync(post.slug, client=owner), BlogPost)
     assert (by_slug.id, by_slug.version) == (post.id, post.version), by_slug
 
-    view = ViewRequest(content_type=ViewRequestContenttype.BLOG, content_id=post.id)
+    view = ViewRequest(content_type=ContentType.BLOG, content_id=post.id)
     outcome = expect(count_view.sync(client=owner, body=view), CountOutcome)
     assert outcome.counted is False, outcome  # the owner's own views are never counted
 

@@ -17,10 +17,13 @@ CONTENT_TYPES: tuple[str, ...] = (*(spec.name for spec in ALL_COLLECTIONS), "pro
 
 ContentType = Annotated[
     str,
-    GetPydanticSchema(lambda _source, _handler: core_schema.literal_schema(list(CONTENT_TYPES))),
+    GetPydanticSchema(
+        lambda _source, _handler: core_schema.literal_schema(list(CONTENT_TYPES), ref="ContentType")
+    ),
 ]
 """One of `CONTENT_TYPES`, validated and documented (an `enum`) as a `Literal` of them would be;
-a `Literal` cannot be built from the collections and still be read by mypy."""
+a `Literal` cannot be built from the collections and still be read by mypy. The `ref` makes it
+one named schema (`ContentType`), so a generated client has one enum, not one per field."""
 
 
 MAX_HOST_LENGTH = 253  # DNS's limit on a name
