@@ -86,7 +86,13 @@ def _refuse_busy_ports(host: str, port: int, moto_port: int | None) -> None:
             raise DevRefused(f"port {port} is in use (try --port {_next_free_port(host, port)})")
     except OSError as exc:
         raise DevRefused(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    if moto_port is not None and not port_is_free(STAND_IN_HOST, moto_port):
+    if moto_port is None:
+        return
+    try:
+        moto_free = port_is_free(STAND_IN_HOST, moto_port)
+    except OSError as exc:
+        raise DevRefused(f"cannot listen on MOTO_PORT {moto_port}: {exc.strerror or exc}") from None
+    if not moto_free:
         alternative = _next_free_port(STAND_IN_HOST, moto_port)
         raise DevRefused(
             f"MOTO_PORT {moto_port} is in use (try MOTO_PORT={alternative}, or unset it)"

@@ -54,6 +54,8 @@ def test_a_docs_page_names_nothing_outside_the_app(client: TestClient, path: str
     named = references(page.text)
     assert named and all(url.startswith(f"{docs.ASSETS_PATH}/") for url in named), named
     assert page.headers["content-security-policy"] == docs.CONTENT_SECURITY_POLICY
+    if path == "/docs":
+        assert '"persistAuthorization": true' in page.text
 
 
 @pytest.mark.parametrize(
@@ -94,6 +96,7 @@ def test_without_the_package_the_pages_load_from_the_cdn(
     monkeypatch.setattr(docs, "asset_directory", lambda: None)
     swagger = client.get("/docs").text
     assert docs.CDN_ASSETS.swagger_js in swagger and docs.CDN_ASSETS.swagger_css in swagger
+    assert '"persistAuthorization"' not in swagger  # no token kept where a CDN's scripts run
     redoc = client.get("/redoc").text
     assert docs.CDN_ASSETS.redoc_js in redoc
     assert "fonts.googleapis.com" not in redoc

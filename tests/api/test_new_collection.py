@@ -101,8 +101,7 @@ def test_a_declared_collection_is_served_counted_and_ranked(
         document = http.get("/openapi.json").json()
         paths = {TALKS.path, f"{TALKS.path}/{{id}}", f"{TALKS.path}/{{id}}/publish"}
         assert paths <= set(document["paths"])
-        view_request = document["components"]["schemas"]["ViewRequest"]["properties"]
-        assert view_request["contentType"]["enum"] == [
+        assert document["components"]["schemas"]["ContentType"]["enum"] == [
             "blog",
             "project",
             "certification",

@@ -183,14 +183,13 @@ def plausible_requests(
         "taskId": ids["/v1/tasks"],
         "contentType": "blog",
         "contentId": ids["/v1/blog/posts"],
+        "name": "swagger-ui.css",  # /docs/assets/{name}
     }
     queries = {"/v1/visitors/trends": "?period=daily&from=2026-01-01&to=2026-01-31"}
     requests: dict[tuple[str, str], Request] = {}
     for method, template, level in routes_of(app):
         collection = next((p for p in ids if template.startswith(p + "/{")), None)
-        values = parameters | (
-            {"id": ids[collection], "idOrSlug": ids[collection]} if collection else {}
-        )
+        values = parameters | ({"id": ids[collection]} if collection else {})
         headers = browser if level == "public" else as_owner
         if template in ("/v1/auth/logout", "/v1/auth/change-password"):
             headers = as_member

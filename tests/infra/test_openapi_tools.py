@@ -110,7 +110,8 @@ def _npx(package: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str
     if npx is None:
         pytest.skip(
             f"`npx` is not on PATH: {package} runs from the npm registry and needs Node.js 20.19 "
-            "or newer with npm (e.g. `apt-get install nodejs npm`)"
+            "or newer with npm (nodejs.org; older Debian and Ubuntu releases ship an older one; "
+            "`.ci/run` installs it when missing and refuses one too old)"
         )
     NPM_CACHE.mkdir(parents=True, exist_ok=True)
     env = os.environ | {

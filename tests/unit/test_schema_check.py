@@ -31,3 +31,20 @@ def test_an_answer_that_breaks_its_schema_is_caught() -> None:
     assert client.get("/thing/stale").status_code == 200
     assert len(checked.mismatches) == 1 and "GET /thing/stale 200" in checked.mismatches[0]
     assert checked.checked == 2
+
+
+def test_a_declared_header_that_is_not_sent_is_caught() -> None:
+    app = FastAPI()
+    etag = {"ETag": {"description": "the version", "schema": {"type": "string"}}}
+
+    @app.get("/thing/{kind}", response_model=Thing, responses={200: {"headers": etag}})
+    async def thing(kind: str) -> Any:
+        headers = {} if kind == "bare" else {"ETag": '"1"'}
+        return JSONResponse({"tags": ["a"]}, headers=headers)
+
+    checked = SchemaCheckedApp(app)
+    client = TestClient(checked)
+    assert client.get("/thing/tagged").status_code == 200
+    assert checked.mismatches == []
+    assert client.get("/thing/bare").status_code == 200
+    assert checked.mismatches == ["GET /thing/bare 200: declared, not sent: ['etag']"]

@@ -38,9 +38,11 @@ ASSET_TYPES = {
 """The files served, by name, with their media types: nothing else of the package is reachable."""
 
 SWAGGER_UI_PARAMETERS: dict[str, Any] = {
-    "persistAuthorization": True,  # a token entered once survives reloading the page
     "validatorUrl": None,  # no validity badge, which Swagger UI would fetch from swagger.io
 }
+PERSISTED_AUTHORIZATION: dict[str, Any] = {"persistAuthorization": True}
+"""A token entered once survives reloading the page (it is kept in the page's local storage):
+only where the page loads this app's own copies under its policy, not scripts from a CDN."""
 
 SYSTEM_FONTS = 'system-ui, -apple-system, "Segoe UI", "Helvetica Neue", Arial, sans-serif'
 MONOSPACE_FONTS = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -143,7 +145,8 @@ async def swagger_page(request: Request) -> HTMLResponse:
         swagger_css_url=assets.swagger_css,
         swagger_favicon_url=assets.favicon,
         oauth2_redirect_url=f"{root}{redirect}" if redirect else None,
-        swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        swagger_ui_parameters=SWAGGER_UI_PARAMETERS
+        | (PERSISTED_AUTHORIZATION if assets != CDN_ASSETS else {}),
     )
     return _confined(page, assets)
 

@@ -6,6 +6,7 @@ carry, the answers any request may get, and `servers`, tags, license and contact
 route checks is read off its dependencies, so the document cannot drift from the code.
 """
 
+import copy
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
@@ -86,7 +87,8 @@ def _build(app: FastAPI, tags: tuple[tuple[str, str], ...]) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
         tags=[{"name": name, "description": text} for name, text in tags],
-        servers=[{"url": "/", "description": "This deployment (its stage prefix, if any)."}],
+        # Behind a stage prefix, /openapi.json lists the prefixed URL (`/prod`) before this one.
+        servers=[{"url": "/", "description": "The API's root on the host that serves this."}],
         license_info={"name": "All rights reserved", "identifier": "LicenseRef-Proprietary"},
         contact={"name": "The site's owner"},
     )
@@ -97,7 +99,7 @@ def _build(app: FastAPI, tags: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
     schemas["Problem"] = problem
-    components["headers"] = HEADERS
+    components["headers"] = copy.deepcopy(HEADERS)
     for operation, dependant in _operations(document, app):
         _declare_security(operation, _access(dependant))
         _tidy_answers(operation, schemas)
@@ -138,7 +140,8 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 def _declare_security(operation: dict[str, Any], access: Access) -> None:
-    operation["security"] = SECURITY[access]  # `[]` says "no token" outright, as linters ask
+    # `[]` says "no token" outright, as linters ask; a copy, so no two operations share a list.
+    operation["security"] = copy.deepcopy(SECURITY[access])
 
 
 def _tidy_answers(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
@@ -158,10 +161,13 @@ def _tidy_answers(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
 
 
 def _headers_of(status: int, versioned: bool, revalidated: bool) -> list[str]:
+    """The headers an answer carries: its request id always, a versioned resource's `ETag` (and
+    `Location` when it was created), a list's weak `ETag`, a redirect's `Location`, and when to
+    retry. `tests/schema_check.py` checks every answer of the suite carries what is declared."""
     names = ["X-Request-Id"]
-    if status in (201, 301):
+    if status == 301 or (status == 201 and versioned):
         names.append("Location")
-    if status in (201, 304) or (status == 200 and (revalidated or versioned)):
+    if status == 304 or (status in (200, 201) and versioned) or (status == 200 and revalidated):
         names.append("ETag")
     if status in (429, 503):
         names.append("Retry-After")
@@ -169,7 +175,9 @@ def _headers_of(status: int, versioned: bool, revalidated: bool) -> list[str]:
 
 
 def _versioned(answer: dict[str, Any], schemas: dict[str, Any]) -> bool:
-    """Whether an answer is one versioned resource (it then carries that version's ETag)."""
+    """Whether an answer is one versioned resource (it then carries that version's ETag): its
+    `version` is the integer `If-Match` names, not an app's version string (`/health`)."""
     schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
     name = schema.get("$ref", "").rsplit("/", 1)[-1]
-    return "version" in schemas.get(name, {}).get("properties", {})
+    version = schemas.get(name, {}).get("properties", {}).get("version", {})
+    return bool(version.get("type") == "integer")
