@@ -6,7 +6,15 @@ from functools import cache
 from typing import Annotated, Any, Self, cast
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 
@@ -62,8 +70,12 @@ def wire_names(model: type[BaseModel]) -> tuple[str, ...]:
 
 
 class ApiRequest(ApiModel):
-    """Every request body and query: camelCase keys only (`avatar_url` is an unknown field);
-    text is trimmed on the way in (a response never alters what is stored)."""
+    """Every request body and query: camelCase keys only (`avatar_url` is an unknown field).
+
+    Text is trimmed on the way in unless its field is `LongText`: trimming is the default so
+    that a new short field (a title, a name, a tag, a query value) cannot forget it, and the
+    few long ones opt out where they are declared. A response never alters what is stored.
+    """
 
     model_config = ConfigDict(
         validate_by_name=False, validate_by_alias=True, str_strip_whitespace=True
@@ -86,6 +98,11 @@ def _https_url(value: str) -> str:
     if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
         raise ValueError("must be an absolute https URL")
     return value
+
+
+LongText = Annotated[str, StringConstraints(strip_whitespace=False)]
+"""Prose and Markdown, stored and served byte for byte: an indented first line is a Markdown
+code block and a final newline is part of the text, so the request's trimming skips it."""
 
 
 StrictBool = Annotated[bool, Field(strict=True)]

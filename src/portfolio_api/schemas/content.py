@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -20,12 +21,24 @@ from pydantic.fields import FieldInfo
 
 from portfolio_api.content.slugs import SLUG_PATTERN
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl, StrictBool
+from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl, LongText, StrictBool
 
 Status = Literal["draft", "published"]
 Slug = Annotated[str, Field(max_length=100, pattern=SLUG_PATTERN, examples=["hello-world"])]
+# Short text (titles, names, categories, tags, issuers, ids) is plain `str`: ApiRequest trims it.
 Title = Annotated[str, Field(min_length=1, max_length=200)]
-Summary = Annotated[str, Field(max_length=500)]
+Summary = Annotated[LongText, Field(max_length=500)]  # long: a paragraph of prose, as written
+
+
+def _not_blank(value: str) -> str:
+    """Markdown is kept as sent, but a body of only whitespace says nothing: still a 400."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+# Long: Markdown, where leading indentation (a code block) and the final newline are meaning.
+Markdown = Annotated[LongText, Field(description="Markdown, kept byte for byte.")]
 
 
 def _normalise_tags(value: Any) -> Any:
@@ -81,7 +94,9 @@ class BlogPostCreate(ContentCreate):
 
     title: Title
     summary: Summary | None = None
-    content: Annotated[str, Field(min_length=1, max_length=200_000, description="Markdown")]
+    content: Annotated[
+        Markdown, Field(min_length=1, max_length=200_000), AfterValidator(_not_blank)
+    ]
     category: Annotated[str, Field(min_length=1, max_length=50)]
     tags: Tags = Field(default_factory=list)
     cover_image_url: HttpsUrl | None = None
@@ -105,7 +120,7 @@ class ProjectCreate(ContentCreate):
 
     title: Title
     summary: Summary
-    description: Annotated[str, Field(max_length=50_000, description="Markdown")] | None = None
+    description: Annotated[Markdown, Field(max_length=50_000)] | None = None
     tech_stack: TechStack = Field(default_factory=list)
     repo_url: HttpsUrl | None = None
     live_url: HttpsUrl | None = None

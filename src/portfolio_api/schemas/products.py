@@ -10,6 +10,7 @@ from portfolio_api.schemas.common import (
     ApiModel,
     ApiRequest,
     HttpsUrl,
+    LongText,
     Page,
     StrictBool,
     partial_model,
@@ -87,7 +88,8 @@ class ProductCreate(ApiRequest):
 
     id: ProductId | None = None
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=2000)] | None = None
+    # Long: a shop description is prose that may span lines; name and category are short.
+    description: Annotated[LongText, Field(max_length=2000)] | None = None
     category: Annotated[str, Field(min_length=1, max_length=50)]
     price: Price
     currency: Currency = "USD"

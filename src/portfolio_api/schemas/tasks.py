@@ -15,7 +15,7 @@ from pydantic import (
 
 from portfolio_api.core.clock import iso_z
 from portfolio_api.core.pagination import DEFAULT_LIMIT, CursorParam, Limit
-from portfolio_api.schemas.common import ApiModel, ApiRequest, Page, partial_model
+from portfolio_api.schemas.common import ApiModel, ApiRequest, LongText, Page, partial_model
 from portfolio_api.schemas.content import Tags
 
 TaskStatus = Literal["pending", "completed"]
@@ -72,7 +72,8 @@ class TaskCreate(ApiRequest):
     )
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=1000)] | None = None
+    # Long: notes, possibly a pasted list, kept as written; title and category are short.
+    description: Annotated[LongText, Field(max_length=1000)] | None = None
     status: TaskStatus = "pending"
     priority: Priority = "medium"
     due_date: Instant | None = None

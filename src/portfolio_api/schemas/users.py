@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl
+from portfolio_api.schemas.common import ApiModel, ApiRequest, HttpsUrl, LongText
 
 
 class Profile(ApiModel):
@@ -24,5 +24,6 @@ class ProfileUpdate(ApiRequest):
     """Any subset; `null` clears `bio` or `avatarUrl`."""
 
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    bio: Annotated[str, Field(max_length=500)] | None = None
+    # Long: a bio is free prose, line breaks included; the name is short and trimmed.
+    bio: Annotated[LongText, Field(max_length=500)] | None = None
     avatar_url: HttpsUrl | None = None
