@@ -16,6 +16,8 @@ from portfolio_api.core.settings import Settings
 from portfolio_api.db.client import cognito_client, dynamodb_client
 
 if TYPE_CHECKING:
+    from portfolio_api.repositories.analytics import AnalyticsRepository
+    from portfolio_api.repositories.tasks import TaskRepository
     from portfolio_api.repositories.users import UserRepository
     from portfolio_api.services.analytics import AnalyticsService
     from portfolio_api.services.auth import AuthService
@@ -84,6 +86,15 @@ class Container:
         )
 
     @cached_property
+    def tasks_repository(self) -> "TaskRepository":
+        """Task items: the tasks service's, and the profile export's."""
+        from portfolio_api.repositories.tasks import TaskRepository
+
+        return TaskRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+
+    @cached_property
     def auth_service(self) -> "AuthService":
         """Cognito flows."""
         from portfolio_api.services.auth import AuthService
@@ -100,10 +111,10 @@ class Container:
 
     @cached_property
     def user_service(self) -> "UserService":
-        """Profiles."""
+        """Profiles, and the member's export (which reads their tasks)."""
         from portfolio_api.services.users import UserService
 
-        return UserService(self.users_repository, self.clock)
+        return UserService(self.users_repository, self.tasks_repository, self.clock)
 
     @cached_property
     def content_service(self) -> "ContentService":
@@ -124,13 +135,9 @@ class Container:
     @cached_property
     def task_service(self) -> "TaskService":
         """Each user's tasks."""
-        from portfolio_api.repositories.tasks import TaskRepository
         from portfolio_api.services.tasks import TaskService
 
-        repository = TaskRepository(
-            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
-        )
-        return TaskService(repository, self.clock, self.cursors)
+        return TaskService(self.tasks_repository, self.clock, self.cursors)
 
     @cached_property
     def product_service(self) -> "ProductService":
@@ -144,18 +151,24 @@ class Container:
         return ProductService(repository, self.clock, self.cursors)
 
     @cached_property
+    def analytics_repository(self) -> "AnalyticsRepository":
+        """The counters, read whole by `portfolio-api export` as well as by the service."""
+        from portfolio_api.repositories.analytics import AnalyticsRepository
+
+        return AnalyticsRepository(
+            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
+        )
+
+    @cached_property
     def analytics_service(self) -> "AnalyticsService":
         """Visits, views and their reports."""
-        from portfolio_api.repositories.analytics import AnalyticsRepository
         from portfolio_api.services.analytics import (
             AnalyticsService,
             CountingRules,
             visitor_hash_key,
         )
 
-        repository = AnalyticsRepository(
-            dynamodb_client(self.settings.region), self.settings.dynamodb_table_name
-        )
+        repository = self.analytics_repository
         rules = CountingRules(
             skip_bots=self.settings.analytics_skip_bots,
             honour_privacy_signals=self.settings.analytics_honour_privacy_signals,

@@ -56,7 +56,7 @@ TAG_DESCRIPTIONS = {
     "health": "Liveness of the function.",
     "auth": "Sign-up, sign-in, tokens and passwords (Cognito). Routes that need no user ignore "
     "`Authorization`, so a stale token never blocks signing in.",
-    "users": "The caller's own profile.",
+    "users": "The caller's own profile, and the export of everything they stored.",
     "tasks": "Each user's own task list.",
     "products": "The catalog: public while active, written by the owner.",
     "analytics": "Privacy-friendly visitor and view counts, and the owner's reports.",

@@ -1,4 +1,4 @@
-"""`/v1/users/me`: the caller's own profile."""
+"""`/v1/users/me`: the caller's own profile, and the export of all their data."""
 
 from typing import Annotated
 
@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from portfolio_api.api.deps import CurrentUser, IfMatchVersion, container_of
 from portfolio_api.api.responses import problems
 from portfolio_api.core.etag import etag_for
-from portfolio_api.core.exact_json import DecimalJSONRoute
+from portfolio_api.core.exact_json import DecimalJSONRoute, ExactJSONResponse
+from portfolio_api.schemas.member_export import MemberExport
 from portfolio_api.schemas.users import Profile, ProfileUpdate
 from portfolio_api.services.users import UserService
 
@@ -42,3 +43,13 @@ async def update_my_profile(
     profile = users.update_me(user, body, expected_version)
     response.headers["ETag"] = etag_for(profile.version)
     return profile
+
+
+@router.get("/me/export", response_model=MemberExport, responses=problems(401))
+async def export_my_data(user: CurrentUser, users: UserServiceDep) -> ExactJSONResponse:
+    """The caller's profile and every one of their tasks in one document (data portability).
+
+    No ETag: the document is no single versioned resource. Sent with a token, it is
+    `Cache-Control: private, no-store` (core/caching.py), as every answer to a signed-in caller.
+    """
+    return ExactJSONResponse(users.export_me(user))
