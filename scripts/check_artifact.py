@@ -14,7 +14,8 @@ after `sam build`. The checks:
   3.12, made from the very source next to it;
 - neither boto3 nor botocore is packaged (the Lambda runtime provides them), nor uvicorn, nor
   python-jose's fallback backends ecdsa, rsa and pyasn1 (never imported beside cryptography; ecdsa
-  carries an advisory that will not be fixed, CVE-2024-23342);
+  carries an advisory that will not be fixed, CVE-2024-23342), nor the operator's YAML and
+  front-matter libraries (PyYAML: `export`/`import` only);
 - `portfolio_api/lambda_handler.py` is there and defines `handler` (template.yaml's Handler);
 - the unzipped size is within Lambda's limit. The size and the file count are printed.
 
@@ -39,11 +40,18 @@ RUNTIME_OR_UNUSED = ("boto3", "botocore", "uvicorn")
 # python-jose's fallback backends, which the Makefile prunes: with cryptography they are never
 # imported, and a package that had them again would bring back ecdsa's advisory.
 JOSE_FALLBACKS = ("ecdsa", "rsa", "pyasn1")
+# The operator's file formats (`export`/`import`, the `cli` extra): PyYAML (its module, its C
+# extension and its metadata under either spelling) and any front-matter library. The function
+# never reads a folder; if one of these is packaged, a runtime dependency pulled it in.
+OPERATOR_FORMATS = ("yaml", "_yaml", "PyYAML", "pyyaml", "frontmatter", "python_frontmatter")
 # What must not be packaged, by the failure reported when it is.
 FORBIDDEN = {
     "packaged although the Lambda runtime provides them or never uses them": RUNTIME_OR_UNUSED,
     "python-jose's fallback backends, never imported beside cryptography "
     "(ecdsa: CVE-2024-23342, not to be fixed)": JOSE_FALLBACKS,
+    "the operator's YAML and front-matter libraries, which the function never uses": (
+        OPERATOR_FORMATS
+    ),
 }
 
 PYC_TAG = "cpython-312"

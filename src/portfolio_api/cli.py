@@ -1,5 +1,5 @@
-"""`portfolio-api dev | create-owner | delete-user | reindex`: the local stack, and operator
-commands against a deployed stack's pool and table."""
+"""`portfolio-api dev | create-owner | delete-user | reindex | export | import`: the local
+stack, and operator commands against a deployed stack's pool and table."""
 
 import argparse
 import functools
@@ -8,11 +8,15 @@ import os
 import secrets
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
+    from portfolio_api.container import Container
+    from portfolio_api.core.settings import StackSettings
     from portfolio_api.local.stack import LocalStack
     from portfolio_api.services.content_layout import LayoutUpgrade
+    from portfolio_api.transfer.importer import Plan, Tally
 
 DEFAULT_OWNER_EMAIL = "owner@example.com"
 DEFAULT_OWNER_PASSWORD = "Portfolio-Owner-1!"  # local stand-in only; printed at start
@@ -99,7 +103,7 @@ def _refuse_busy_ports(host: str, port: int, moto_port: int | None) -> None:
         )
 
 
-def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
+def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS, seed: Path | None = None) -> None:
     """Start moto in-process as DynamoDB and Cognito, provision it, then serve the app.
 
     The app runs in `workers` processes, like as many Lambda containers: each serves one
@@ -112,10 +116,33 @@ def run_dev(host: str, port: int, workers: int = DEFAULT_WORKERS) -> None:
 
     moto_port = _moto_port()
     _refuse_busy_ports(host, port, moto_port)
+    plan = _seed_plan(seed) if seed else None  # an unimportable folder is refused before start
     moto_port = moto_port or free_port()
     _step(f"starting the stand-in on {STAND_IN_HOST}:{moto_port}")
     with running_stand_in(moto_port) as endpoint:
-        _provision_and_serve(endpoint, host, port, workers)
+        _provision_and_serve(endpoint, host, port, workers, (seed, plan) if seed and plan else None)
+
+
+def _seed_plan(seed: Path) -> "Plan":
+    """`--seed DIR`, read and validated whole; refused in one line (then each problem)."""
+    from portfolio_api.transfer.importer import read_folder
+
+    plan = read_folder(seed)
+    if plan.problems:
+        raise DevRefused(f"--seed {seed} cannot be imported:\n" + "\n".join(plan.problems))
+    return plan
+
+
+def seed_dev_stack(container: "Container", seed: Path, plan: "Plan") -> "Tally":
+    """Import the `--seed` folder into the freshly provisioned stack, as `import` would."""
+    from portfolio_api.transfer.importer import import_plan
+
+    _step(f"seeding from {seed}")
+    tally = import_plan(container, plan, _import_progress)
+    _step(f"  {_tally_line(tally)}")
+    if tally.failed:
+        raise DevRefused("--seed: " + "; ".join(tally.failed))
+    return tally
 
 
 def _point_aws_at(endpoint: str, region: str) -> None:
@@ -149,7 +176,9 @@ def _app_environment(stack: "LocalStack", region: str) -> None:
     os.environ.setdefault("CURSOR_SECRET", secrets.token_urlsafe(32))
 
 
-def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> None:
+def _provision_and_serve(
+    endpoint: str, host: str, port: int, workers: int, seed: "tuple[Path, Plan] | None" = None
+) -> None:
     """Point every AWS setting at the stand-in, provision the stack and its owner, serve."""
     import boto3
 
@@ -177,8 +206,12 @@ def _provision_and_serve(endpoint: str, host: str, port: int, workers: int) -> N
         owner_group=OWNER_GROUP,
         clock=system_clock,
     )
-    load_settings()  # a bad setting fails here, in one line, rather than in every worker
-    banner = _banner(_base_url(host, port), email, password, stack, workers)
+    settings = load_settings()  # a bad setting fails here, in one line, not in every worker
+    if seed:
+        from portfolio_api.container import Container
+
+        seed_dev_stack(Container(settings), *seed)
+    banner = _banner(_base_url(host, port), email, password, stack, workers, endpoint)
     _serve(host, port, workers, banner)
 
 
@@ -187,7 +220,9 @@ def _base_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _banner(base: str, email: str, password: str, stack: "LocalStack", workers: int) -> str:
+def _banner(
+    base: str, email: str, password: str, stack: "LocalStack", workers: int, endpoint: str = ""
+) -> str:
     """Where everything is, printed once the server answers: what a developer needs next."""
     return (
         "Portfolio API, local stack (moto stands in for DynamoDB and Cognito, in memory)\n"
@@ -198,7 +233,19 @@ def _banner(base: str, email: str, password: str, stack: "LocalStack", workers: 
         f"  Workers  {workers} app {'process' if workers == 1 else 'processes'}, one request at a"
         " time each, like Lambda containers (--workers N)\n"
         "  Sign-up  any confirmation code is accepted by the stand-in\n"
+        "  Operate  in another shell, so create-owner, export and import reach this stack:\n"
+        f"    {_operator_environment(endpoint, stack)}\n"
         f"ready: {base}"
+    )
+
+
+def _operator_environment(endpoint: str, stack: "LocalStack") -> str:
+    """The line that points the operator commands at the dev stack: what `load_stack_settings`
+    reads, the stand-in's endpoint, and the throwaway credentials it accepts."""
+    return (
+        f"export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local "
+        "AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 "
+        f"DYNAMODB_TABLE_NAME={stack.table_name} COGNITO_USER_POOL_ID={stack.user_pool_id}"
     )
 
 
@@ -328,6 +375,74 @@ def run_reindex() -> int:
     return 1 if failed else 0
 
 
+def _operator_container(stack: "StackSettings") -> "Container":
+    """The services over the configured stack, for commands that write as the API does.
+
+    The operator has the stack's names only: the app client id is a stand-in (no token is
+    verified here) and cursors are signed with a throwaway key (they never leave the process).
+    """
+    from pydantic import SecretStr
+
+    from portfolio_api.container import Container
+    from portfolio_api.core.settings import Settings
+
+    settings = Settings(
+        **stack.model_dump(),
+        cognito_client_id="operator",
+        cursor_secret=SecretStr(secrets.token_urlsafe(32)),
+    )
+    return Container(settings)
+
+
+def run_export(directory: Path) -> int:
+    """Write every item, product and the analytics report of the configured stack to DIR."""
+    from portfolio_api.core.settings import load_stack_settings
+    from portfolio_api.transfer.export import ExportRefused, export_folder
+
+    container = _operator_container(load_stack_settings())
+    try:
+        counts = export_folder(container, directory, on_step=_step)
+    except ExportRefused as exc:
+        print(f"portfolio-api export: {exc}", file=sys.stderr)
+        return 1
+    listed = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    print(f"exported to {directory}: {listed}")
+    return 0
+
+
+def _import_progress(done: int, total: int) -> None:
+    """A line every 50 files of a long import, so it never looks stuck."""
+    if total >= 50 and (done % 50 == 0 or done == total):
+        print(f"  {done}/{total} files", flush=True)
+
+
+def _tally_line(tally: "Tally") -> str:
+    failed = f", {len(tally.failed)} failed" if tally.failed else ""
+    return f"{tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged{failed}"
+
+
+def run_import(directory: Path, check: bool) -> int:
+    """Validate every file of DIR; unless `check`, then upsert each into the configured stack."""
+    from portfolio_api.transfer.importer import import_plan, read_folder
+
+    plan = read_folder(directory)
+    for problem in plan.problems:
+        print(problem, file=sys.stderr)
+    if plan.problems:
+        print(f"{len(plan.problems)} problems: nothing imported", file=sys.stderr)
+        return 1
+    if check:
+        print(f"{directory}: {len(plan.files)} files, all valid")
+        return 0
+    from portfolio_api.core.settings import load_stack_settings
+
+    tally = import_plan(_operator_container(load_stack_settings()), plan, _import_progress)
+    for failure in tally.failed:
+        print(failure, file=sys.stderr)
+    print(f"imported {directory}: {_tally_line(tally)}")
+    return 1 if tally.failed else 0
+
+
 DEV_ENVIRONMENT: tuple[tuple[str, str], ...] = (
     ("HOST", "where to listen when --host is not given (default 127.0.0.1)"),
     ("PORT", "the port to listen on when --port is not given (default 8000)"),
@@ -401,6 +516,13 @@ def _add_dev_command(commands: "argparse._SubParsersAction[argparse.ArgumentPars
         help="app processes over the one stand-in, each serving one request at a time like a "
         "Lambda container, so a stalled call holds only its own (default: %(default)s)",
     )
+    dev.add_argument(
+        "--seed",
+        type=Path,
+        metavar="DIR",
+        help="import DIR (an `export` folder, validated before anything starts) once the "
+        "stack is provisioned (default: none, the stack starts empty)",
+    )
 
 
 def _add_operator_commands(
@@ -424,6 +546,24 @@ def _add_operator_commands(
         "reindex",
         help="bring content stored by an older release up to the current list layout",
     )
+    export = commands.add_parser(
+        "export",
+        help="write every item (drafts too), product and the analytics report to a folder",
+        description="Write the folder format portfolio-api/1 (Markdown with YAML front matter, "
+        "YAML, CSV) into a new folder beside DIR, renamed into place once complete. DIR must "
+        "be new, empty, or a former export (which is replaced).",
+    )
+    export.add_argument("directory", type=Path, metavar="DIR")
+    load = commands.add_parser(
+        "import",
+        help="validate a folder in the export format, then upsert its items and products",
+        description="Validate every file first (nothing is written if any is invalid), then "
+        "upsert items by id or slug and products by id, as the API would. Unchanged items are "
+        "not written, so importing a folder twice changes nothing the second time. The "
+        "analytics CSVs are not imported.",
+    )
+    load.add_argument("directory", type=Path, metavar="DIR")
+    load.add_argument("--check", action="store_true", help="only validate; write nothing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -452,7 +592,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "dev":
-            run_dev(args.host, args.port, args.workers)
+            run_dev(args.host, args.port, args.workers, args.seed)
+        elif args.command == "export":
+            return run_export(args.directory)
+        elif args.command == "import":
+            return run_import(args.directory, args.check)
         elif args.command == "delete-user":
             return run_delete_user(args.email, args.sub)
         elif args.command == "reindex":
@@ -461,6 +605,14 @@ def main(argv: list[str] | None = None) -> int:
             run_create_owner(args.email, args.password_stdin)
     except DevRefused as exc:
         print(f"portfolio-api dev: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        if exc.name != "yaml":  # the one module an extra brings that these commands import
+            raise
+        command = "dev --seed" if args.command == "dev" else args.command
+        print(
+            f"portfolio-api {command} needs the `cli` extra: uv sync --extra cli", file=sys.stderr
+        )
         return 2
     except SettingsError as exc:
         print(exc, file=sys.stderr)

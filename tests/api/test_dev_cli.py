@@ -98,7 +98,7 @@ def test_dev_help_gives_every_option_a_default(capsys: pytest.CaptureFixture[str
     usage, options = text.split("\n\n", 1)
     listed = re.findall(r"\[(--[a-z-]+)", usage)
 
-    assert listed == ["--host", "--port", "--workers"]
+    assert listed == ["--host", "--port", "--workers", "--seed"]
     for option in listed:
         entry = re.search(rf"^  {option} .*?(?=^  -|\n\n)", options, re.MULTILINE | re.DOTALL)
         assert entry, option

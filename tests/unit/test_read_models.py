@@ -39,7 +39,7 @@ def _is_read_model_or_plain(answer: object) -> bool:
     if origin is list:
         (element,) = typing.get_args(answer)
         return _is_read_model_or_plain(element)
-    if answer in PLAIN:
+    if answer in PLAIN or origin is typing.Literal:  # an outcome such as "created"
         return True
     model = origin or answer
     return isinstance(model, type) and issubclass(model, BaseModel)

@@ -36,6 +36,8 @@ BLOG_POSTS = ContentSpec(
     heavy_fields=("content",),
     derived_fields={"readingTimeMinutes": int},
     on_write=_reading_time,
+    folder="blog",
+    body_field="content",
 )
 
 PROJECTS = ContentSpec(
@@ -56,6 +58,8 @@ PROJECTS = ContentSpec(
         Facet("tech", "techStack", description="Projects using this technology (any case)."),
     ),
     heavy_fields=("description",),
+    folder="projects",
+    body_field="description",
 )
 
 CERTIFICATIONS = ContentSpec(
@@ -72,6 +76,7 @@ CERTIFICATIONS = ContentSpec(
     ),
     derived_fields={"expired": bool},
     on_read=_expired,
+    folder="certifications",
 )
 
 ALL_COLLECTIONS = (BLOG_POSTS, PROJECTS, CERTIFICATIONS)

@@ -71,6 +71,10 @@ class ContentSpec:
     derived_fields: Mapping[str, type] = field(default_factory=dict)  # wire names
     on_write: Derive = lambda _item: {}  # derived values stored with the item
     on_read: DeriveForDay = lambda _item, _today: {}  # derived values that depend on the day
+    # The export format (transfer/): the folder of the collection's files, and the wire name of
+    # its Markdown body, written after the front matter (`<slug>.md`); none: `<slug>.yaml`.
+    folder: str = ""
+    body_field: str | None = None
 
     @cached_property
     def update_model(self) -> type[ApiModel]:

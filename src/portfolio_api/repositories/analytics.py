@@ -259,6 +259,15 @@ class AnalyticsRepository(Repository):
         """Views per day between two days, inclusive, in one Query."""
         return self._counter_range(keys.VIEWS_DAILY, low, high)
 
+    def item_daily_views(
+        self, content_type: str, content_id: str, start_day: str, end_day: str
+    ) -> dict[str, int]:
+        """An item's views per day (the series `count_view` keeps for it) between two days,
+        inclusive, in one Query."""
+        return self._counter_range(
+            keys.item_views_series(content_type, content_id), start_day, end_day
+        )
+
     def paths_of(self, day: str) -> dict[str, int]:
         """The day's visited paths and their visitors (see `_counters_of`)."""
         return self._counters_of(keys.paths_series(day))

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable, Mapping
+from typing import Literal
 
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
@@ -36,6 +37,7 @@ from portfolio_api.services.optimistic import WRITE_ATTEMPTS, change_versioned, 
 
 DRAFT = "draft"
 DERIVED_SLUG_ATTEMPTS = 10
+Written = Literal["created", "updated", "unchanged"]
 
 
 class SlugTaken(Conflict):
@@ -156,6 +158,95 @@ class ContentService:
                 raise Conflict("The collection is changing; try again.")
         raise SlugTaken(f"The slug {slugs[0]!r} is already used in this collection.")
 
+    def put_imported(
+        self,
+        spec: ContentSpec,
+        body: ApiModel,
+        *,
+        item_id: str | None = None,
+        created_at: str | None = None,
+        updated_at: str | None = None,
+        published_at: str | None = None,
+    ) -> Written:
+        """The item an export file states (`portfolio-api import`), upserted by its id (a
+        renamed item) else by slug, keeping the id and instants the file gives. Written through
+        the same transaction as create and edit, so slug claims, list entries and counts hold;
+        an item already in that state is not written, so a second import changes nothing."""
+        fields = body.model_dump(mode="json", by_alias=True)  # every field: absent ones clear
+        slug, status = fields.pop("slug"), fields.pop("status")
+        if not isinstance(slug, str) or not isinstance(status, str):
+            raise ValidationFailed("An imported item needs a slug and a status.")
+        fields.update(slug=slug, status=status)
+        now = iso_z(self._clock())
+        instants = {"publishedAt": published_at, "createdAt": created_at, "updatedAt": updated_at}
+        old = self._import_target(spec, slug, item_id)
+        if old is None:
+            return self._create_imported(spec, fields, item_id or new_id(), instants, now)
+        return self._update_imported(spec, str(old["id"]), fields, instants, now)
+
+    def _create_imported(
+        self,
+        spec: ContentSpec,
+        fields: Item,
+        item_id: str,
+        instants: dict[str, str | None],
+        now: str,
+    ) -> Written:
+        """A new item of an imported file, written as create writes one."""
+        state: Item = {
+            **{k: v for k, v in fields.items() if v is not None},
+            "id": item_id,
+            "createdAt": instants["createdAt"] or now,
+            "updatedAt": instants["updatedAt"] or now,
+            "version": 1,
+            "views": 0,
+        }
+        state["publishedAt"] = _imported_published(fields["status"], None, instants, now)
+        state.update(spec.on_write(state))
+        try:
+            self._repository.save(spec, None, state, take_redirects=True)
+        except SlugClaimed:
+            raise SlugTaken(f"The slug {state['slug']!r} is held by another item.") from None
+        except WriteRaced:
+            raise Conflict(f"The id {item_id!r} is taken; try again.") from None
+        return "created"
+
+    def _update_imported(
+        self,
+        spec: ContentSpec,
+        item_id: str,
+        fields: Item,
+        instants: dict[str, str | None],
+        now: str,
+    ) -> Written:
+        """A stored item brought to an imported file's state through `_mutate`: "unchanged"
+        when it is already in it (on the attempt that wrote or found it so)."""
+
+        def change(current: Item) -> Item | None:
+            wanted = _imported_state(current, fields, instants, now)
+            wanted.update(spec.on_write({**current, **wanted}))
+            if not changed(current, wanted):
+                return None
+            version = current["version"] + 1
+            return {
+                **current,
+                **wanted,
+                "updatedAt": instants["updatedAt"] or now,
+                "version": version,
+            }
+
+        return self._mutate(
+            spec, item_id, None, change, _answer("updated"), unchanged=_answer("unchanged")
+        )
+
+    def _import_target(self, spec: ContentSpec, slug: str, item_id: str | None) -> Item | None:
+        """The stored item an imported file is: its id's item (renamed, perhaps), else the
+        holder of its slug (the same content from another stack, under another id)."""
+        if item_id and (same := self._repository.get(spec, item_id, consistent=True)):
+            return same
+        found = self._repository.find_by_slug(spec, slug)
+        return None if found is None or isinstance(found, SlugRedirect) else found
+
     def update(
         self, spec: ContentSpec, item_id: str, patch: ApiModel, expected_version: int | None
     ) -> ContentMeta:
@@ -229,10 +320,12 @@ class ContentService:
         answer: Callable[[Item], Answer],
         *,
         delete: bool = False,
+        unchanged: Callable[[Item], Answer] | None = None,
     ) -> Answer:
         """Change the item through the shared optimistic loop; the write is one transaction.
         `answer` makes the reply from the item as it now is (a delete replies nothing, so
-        nothing of the removed item is read into a model)."""
+        nothing of the removed item is read into a model); `unchanged`, if given, the reply
+        when `change` finds nothing to do."""
 
         def write(old: Item, new: Item | None) -> Answer:
             try:
@@ -245,7 +338,7 @@ class ContentService:
             read=lambda: self._repository.get(spec, item_id, consistent=True),
             change=change,
             write=write,
-            unchanged=answer,
+            unchanged=unchanged or answer,
             expected_version=expected_version,
             missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
             lost_race=WriteRaced,
@@ -267,6 +360,29 @@ class ContentService:
         if item is None or (item.get("status") != PUBLISHED and not is_owner):
             raise NotFound(f"No such {spec.singular}.")
         return self.present(spec, item)
+
+
+def _imported_published(
+    status: str, stored: str | None, instants: dict[str, str | None], now: str
+) -> str | None:
+    """An imported item's `publishedAt`: the file's, else the stored one, else now if the
+    item is published."""
+    return instants["publishedAt"] or stored or (now if status == PUBLISHED else None)
+
+
+def _imported_state(current: Item, fields: Item, instants: dict[str, str | None], now: str) -> Item:
+    """The fields a stored item has once an imported file's state is applied to it."""
+    return {
+        **fields,
+        "publishedAt": _imported_published(
+            fields["status"], current.get("publishedAt"), instants, now
+        ),
+        "createdAt": instants["createdAt"] or current["createdAt"],
+    }
+
+
+def _answer(written: Written) -> Callable[[Item], Written]:
+    return lambda _item: written
 
 
 def _nothing(_item: Item) -> None:

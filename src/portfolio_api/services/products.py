@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from typing import Literal
 
 from portfolio_api.core.clock import Clock, iso_z
 from portfolio_api.core.errors import (
@@ -9,6 +10,7 @@ from portfolio_api.core.errors import (
     Forbidden,
     NotFound,
     Unauthorized,
+    ValidationFailed,
 )
 from portfolio_api.core.ids import new_id
 from portfolio_api.core.pagination import CursorCodec
@@ -32,6 +34,7 @@ from portfolio_api.services.optimistic import (
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # ids that cannot exist are 404 before any call
 _NOT_NULLABLE = ("name", "category", "price", "currency", "stock", "active")
+Written = Literal["created", "updated", "unchanged"]  # as services/content.py's
 
 
 class InsufficientStock(Conflict):
@@ -64,6 +67,42 @@ class ProductService:
         except ConditionFailed:
             raise Conflict(f"A product with id {state['id']!r} exists already.") from None
         return present(state)
+
+    def put_imported(
+        self, body: ProductCreate, *, created_at: str | None = None, updated_at: str | None = None
+    ) -> Written:
+        """The product an export file states (`portfolio-api import`), upserted by its id with
+        the instants the file gives (stock set outright); one already in that state is not
+        written, so a second import changes nothing."""
+        fields = body.model_dump(by_alias=True)  # every field, absent ones clear; Decimal price
+        if not isinstance(fields["id"], str):
+            raise ValidationFailed("An imported product needs an id.")
+        product_id = _checked(fields["id"])
+        now = iso_z(self._clock())
+        old = self._repository.get(product_id, consistent=True)
+        if old is None:
+            state = {
+                **{k: v for k, v in fields.items() if v is not None},
+                "listOrder": new_id(),
+                "views": 0,
+                "createdAt": created_at or now,
+                "updatedAt": updated_at or now,
+                "version": 1,
+            }
+            try:
+                self._repository.create(state)
+            except ConditionFailed:
+                raise Conflict(f"A product with id {product_id!r} exists already.") from None
+            return "created"
+        wanted = {**fields, "createdAt": created_at or old["createdAt"]}
+        if not changed(old, wanted):
+            return "unchanged"
+        new = {**old, **wanted, "updatedAt": updated_at or now, "version": old["version"] + 1}
+        try:
+            self._repository.replace(old, new, set_stock=True)
+        except ConditionFailed:
+            raise Conflict("The product is changing; try again.") from None
+        return "updated"
 
     def get(self, product_id: str, principal: Principal | None) -> Product:
         """The product; an inactive one is the owner's alone."""
