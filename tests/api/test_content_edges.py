@@ -234,13 +234,7 @@ def test_an_item_stored_before_a_field_existed_reads_as_the_document_promises(
     created = client.post(
         BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
     ).json()
-    dynamodb.update_item(
-        TableName=stack.table_name,
-        Key={
-            name: {"S": value} for name, value in keys.content_item("blog", created["id"]).items()
-        },
-        UpdateExpression="REMOVE tags, coverImageUrl",
-    )
+    _remove_from_stored_post(dynamodb, stack, created["id"], "tags, coverImageUrl")
     # When it is read
     read = client.get(f"{BLOG_POSTS.path}/{created['id']}")
     # Then the list field is an empty list, not null, and the optional one null, as documented
@@ -262,13 +256,7 @@ def test_an_item_that_breaks_its_read_model_is_served_logged_and_can_be_deleted(
     created = plain.post(
         BLOG_POSTS.path, json=content_payload(BLOG_POSTS, status="published"), headers=owner.headers
     ).json()
-    dynamodb.update_item(
-        TableName=stack.table_name,
-        Key={
-            name: {"S": value} for name, value in keys.content_item("blog", created["id"]).items()
-        },
-        UpdateExpression="REMOVE readingTimeMinutes",
-    )
+    _remove_from_stored_post(dynamodb, stack, created["id"], "readingTimeMinutes")
     # When it is read alone and in its list, then both answer; the item as stored, logged (the
     # list reads the post's list entry, which still holds the field)
     with caplog.at_level(logging.ERROR, logger="portfolio_api.read_models"):
@@ -284,3 +272,10 @@ def test_an_item_that_breaks_its_read_model_is_served_logged_and_can_be_deleted(
     deleted = plain.delete(f"{BLOG_POSTS.path}/{created['id']}", headers=owner.headers)
     assert deleted.status_code == 204
     assert plain.get(f"{BLOG_POSTS.path}/{created['id']}", headers=owner.headers).status_code == 404
+
+
+def _remove_from_stored_post(dynamodb: Any, stack: LocalStack, post_id: str, names: str) -> None:
+    """Take attributes off a stored post behind the API's back, as an older release or a hand
+    edit would have left it."""
+    key = {name: {"S": value} for name, value in keys.content_item("blog", post_id).items()}
+    dynamodb.update_item(TableName=stack.table_name, Key=key, UpdateExpression=f"REMOVE {names}")

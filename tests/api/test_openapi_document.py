@@ -16,21 +16,12 @@ from fastapi import FastAPI
 
 from portfolio_api.main import create_app
 from tests.conftest import make_settings
+from tests.infra.test_openapi_tools import PUBLIC_AUTH_ROUTES
 from tests.infra.test_route_auth import routes_of
 
-NO_USER_NEEDED = {
-    ("POST", f"/v1/auth/{name}")
-    for name in (
-        "register",
-        "confirm",
-        "resend-code",
-        "login",
-        "challenge",
-        "refresh",
-        "forgot-password",
-        "reset-password",
-    )
-} | {("GET", "/health")}
+NO_USER_NEEDED = {(method.upper(), path) for method, path in PUBLIC_AUTH_ROUTES} | {
+    ("GET", "/health")
+}
 """Routes that ignore `Authorization` entirely: `security: []` in the document."""
 
 
