@@ -139,9 +139,9 @@ def seed_dev_stack(container: "Container", seed: Path, plan: "Plan") -> "Tally":
 
     _step(f"seeding from {seed}")
     tally = import_plan(container, plan, _import_progress)
+    if tally.refused or tally.failed:
+        raise DevRefused("--seed: " + "; ".join(tally.refused or tally.failed))
     _step(f"  {_tally_line(tally)}")
-    if tally.failed:
-        raise DevRefused("--seed: " + "; ".join(tally.failed))
     return tally
 
 
@@ -356,12 +356,13 @@ def _print_progress(collection: str, run: "LayoutUpgrade") -> None:
 
 
 def run_reindex() -> int:
-    """Bring every content item up to the current list layout in the configured table."""
+    """Bring every content item up to the current list layout in the configured table, and
+    list every redirect under its item (so an export carries it)."""
     from portfolio_api.content.collections import ALL_COLLECTIONS
     from portfolio_api.core.settings import load_stack_settings
     from portfolio_api.db.client import dynamodb_client
     from portfolio_api.repositories.content import ContentRepository
-    from portfolio_api.services.content_layout import upgrade_list_layout
+    from portfolio_api.services.content_layout import list_former_slugs, upgrade_list_layout
 
     settings = load_stack_settings()
     repository = ContentRepository(dynamodb_client(settings.region), settings.dynamodb_table_name)
@@ -372,6 +373,8 @@ def run_reindex() -> int:
         if run.failed:
             print(f"{spec.name}: still busy, run again for: {' '.join(run.failed)}")
         failed += len(run.failed)
+    listed, _changed = list_former_slugs(repository)
+    print(f"former slugs: {listed} redirects listed under their items")
     return 1 if failed else 0
 
 
@@ -437,6 +440,12 @@ def run_import(directory: Path, check: bool) -> int:
     from portfolio_api.core.settings import load_stack_settings
 
     tally = import_plan(_operator_container(load_stack_settings()), plan, _import_progress)
+    for refusal in tally.refused:
+        print(refusal, file=sys.stderr)
+    if tally.refused:
+        clashes = f"{len(tally.refused)} clash{'es' if len(tally.refused) > 1 else ''}"
+        print(f"{clashes} with the stack: nothing imported", file=sys.stderr)
+        return 1
     for failure in tally.failed:
         print(failure, file=sys.stderr)
     print(f"imported {directory}: {_tally_line(tally)}")

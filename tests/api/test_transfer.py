@@ -83,6 +83,20 @@ def owner_call(client: TestClient, owner: SignedInUser, method: str, path: str, 
     return response.json() if response.content else None
 
 
+def rename(
+    client: TestClient, owner: SignedInUser, spec: ContentSpec, item_id: str, slug: str
+) -> None:
+    owner_call(client, owner, "PATCH", f"{spec.path}/{item_id}", json={"slug": slug})
+
+
+FORMER_SLUGS = (  # what `fill` leaves answering 301 (or not: `taken-over` is Taker's now)
+    (BLOG_POSTS, "old-name"),
+    (BLOG_POSTS, "middle"),
+    (BLOG_POSTS, "taken-over"),
+    (PROJECTS, "p-two"),
+)
+
+
 def fill(client: TestClient, owner: SignedInUser, body_length: int = 20_000) -> None:
     """Every collection and products, with the edge cases the format must carry."""
     long_post = create(
@@ -98,7 +112,12 @@ def fill(client: TestClient, owner: SignedInUser, body_length: int = 20_000) -> 
     )
     create(client, owner, BLOG_POSTS, title="2025-03-01", slug="a-draft", summary='"quoted" #')
     renamed = create(client, owner, BLOG_POSTS, title="Old name", status="published")
-    owner_call(client, owner, "PATCH", f"{BLOG_POSTS.path}/{renamed['id']}", json={"slug": "new"})
+    for slug in ("middle", "taken-over", "new"):  # three former slugs, one then taken over
+        rename(client, owner, BLOG_POSTS, renamed["id"], slug)
+    create(client, owner, BLOG_POSTS, title="Taker", slug="taken-over", status="published")
+    back = create(client, owner, PROJECTS, title="P", slug="p-one", status="published")
+    for slug in ("p-two", "p-one"):  # renamed, then back: `p-two` is its one former slug
+        rename(client, owner, PROJECTS, back["id"], slug)
     was_published = create(client, owner, BLOG_POSTS, title="Pulled", status="published")
     owner_call(client, owner, "POST", f"{BLOG_POSTS.path}/{was_published['id']}/unpublish")
     create(
@@ -150,12 +169,12 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def reads(client: TestClient, owner: SignedInUser) -> dict[str, Any]:
-    """What the API answers about all content and products; `version` and `views` are the
-    stack's own (a restore starts at version 1 with no views)."""
+    """What the API answers about all content and products, `ETag`s included; but `views`,
+    which are counters (a restore starts with none)."""
 
     def clean(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if k not in ("version", "views")}
+            return {k: clean(v) for k, v in value.items() if k != "views"}
         if isinstance(value, list):
             return [clean(v) for v in value]
         return value
@@ -170,10 +189,13 @@ def reads(client: TestClient, owner: SignedInUser) -> dict[str, Any]:
             answers[f"{spec.path}?{status}"] = clean(listed.json()["items"])
         for item in answers[f"{spec.path}?all"]:
             one = client.get(f"{spec.path}/{item['slug']}", headers=owner.headers)
-            answers[f"{spec.path}/{item['slug']}"] = clean(one.json())
+            answers[f"{spec.path}/{item['slug']}"] = (clean(one.json()), one.headers["etag"])
         answers[f"{spec.path}?public"] = clean(client.get(spec.path).json())
         if spec.counts_path:
             answers[spec.counts_path] = client.get(spec.counts_path).json()
+    for spec, slug in FORMER_SLUGS:
+        found = client.get(f"{spec.path}/{slug}", follow_redirects=False)
+        answers[f"{spec.path}/{slug} (former)"] = (found.status_code, found.headers.get("location"))
     answers["/v1/blog/posts?tag"] = clean(
         client.get(BLOG_POSTS.path, params={"tag": MAX_TAGS[3]}).json()
     )
@@ -181,7 +203,7 @@ def reads(client: TestClient, owner: SignedInUser) -> dict[str, Any]:
     answers["/v1/products"] = clean(products.json())
     for product in products.json()["items"]:
         one = client.get(f"/v1/products/{product['id']}", headers=owner.headers)
-        answers[f"/v1/products/{product['id']}"] = clean(one.json())
+        answers[f"/v1/products/{product['id']}"] = (clean(one.json()), one.headers["etag"])
     return answers
 
 
@@ -197,12 +219,15 @@ def test_export_import_export_restores_every_file_and_every_read(
     # Given a stack with every collection, products and their edge cases
     fill(client, owner)
     before = reads(client, owner)
+    assert before["/v1/blog/posts/middle (former)"] == (301, "/v1/blog/posts/new")
+    assert before["/v1/blog/posts/taken-over (former)"] == (200, None)
+    assert before["/v1/blog/posts/new"][1] == '"4"'  # created, then renamed three times
 
     # When it is exported, imported into an empty stack, and that is exported again
     assert main(["export", str(tmp_path / "first")]) == 0
     into_second(monkeypatch)
     assert main(["import", str(tmp_path / "first")]) == 0
-    assert "imported" in (out := capsys.readouterr().out) and "12 created, 0 updated" in out
+    assert "imported" in (out := capsys.readouterr().out) and "14 created, 0 updated" in out
     assert main(["export", str(tmp_path / "again")]) == 0
 
     # Then the files are the same, byte for byte, and so is every read
@@ -212,19 +237,28 @@ def test_export_import_export_restores_every_file_and_every_read(
         assert first[name] == again[name], name
     assert reads(second, owner) == before
 
+    # (an export carries content, not counters: views start again from none)
+    viewed = next(i for i in before["/v1/blog/posts?all"] if i["title"].startswith("TTT"))
+    assert client.get(f"{BLOG_POSTS.path}/{viewed['slug']}").json()["views"] == 1
+    assert second.get(f"{BLOG_POSTS.path}/{viewed['slug']}").json()["views"] == 0
+
     # and the folder is what the format promises
     root = tmp_path / "first"
-    assert len(list((root / "blog").glob("*.md"))) == 4
+    assert len(list((root / "blog").glob("*.md"))) == 5
     assert (root / "blog" / "new.md").is_file() and (root / "projects").is_dir()
     assert len(list((root / "certifications").glob("*.yaml"))) == 2
     prices = {p.stem: p.read_text() for p in (root / "products").glob("*.yaml")}
     assert "price: 19.90\n" in prices["P0"] and "price: 0.10\n" in prices["P1"]
     assert "price: 5.00\n" in prices["P2"] and "active: false\n" in prices["P2"]
+    moved = (root / "blog" / "new.md").read_text(encoding="utf-8")
+    assert "\nslug: new\nformerSlugs:\n- middle\n- old-name\nstatus: published\n" in moved
+    assert "formerSlugs:\n- p-two\nstatus" in (root / "projects" / "p-one.md").read_text()
+    assert "formerSlugs" not in (root / "blog" / "taken-over.md").read_text()
     draft = (root / "blog" / "a-draft.md").read_text(encoding="utf-8")
     assert draft.startswith("---\nid: ") and "title: '2025-03-01'\n" in draft
     pulled = (root / "blog" / "pulled.md").read_text(encoding="utf-8")
     assert "status: draft\n" in pulled and "publishedAt: '" in pulled
-    long_post = next(p for p in (root / "blog").glob("t*.md")).read_bytes().decode()
+    long_post = next(p for p in (root / "blog").glob("tttt*.md")).read_bytes().decode()
     assert long_post.endswith(markdown(20_000)) and "🦀" in long_post
     visitors = (root / "analytics" / "visitors-daily.csv").read_text().splitlines()
     assert visitors[0] == "date,visitors" and visitors[1].endswith(",1")
@@ -234,7 +268,7 @@ def test_export_import_export_restores_every_file_and_every_read(
     # And importing the same folder again changes nothing
     capsys.readouterr()
     assert main(["import", str(tmp_path / "first")]) == 0
-    assert "0 created, 0 updated, 12 unchanged" in capsys.readouterr().out
+    assert "0 created, 0 updated, 14 unchanged" in capsys.readouterr().out
     assert main(["export", str(tmp_path / "third")]) == 0
     assert files(tmp_path / "third") == first
 
@@ -249,8 +283,8 @@ def test_a_changed_and_a_renamed_file_update_their_items_in_place(
     post = create(client, owner, BLOG_POSTS, title="Hello", slug="hello", status="published")
     assert main(["export", str(tmp_path / "out")]) == 0
     path = tmp_path / "out" / "blog" / "hello.md"
-    text = path.read_text(encoding="utf-8").replace("slug: hello\n", "slug: hello-again\n")
-    path.write_text(text.replace("category: Engineering", "category: Notes"), encoding="utf-8")
+    edit(path, "slug: hello\n", "slug: hello-again\n")
+    edit(path, "category: Engineering", "category: Notes")
     capsys.readouterr()
     assert main(["import", str(tmp_path / "out")]) == 0
     assert "0 created, 1 updated, 0 unchanged" in capsys.readouterr().out
@@ -262,6 +296,193 @@ def test_a_changed_and_a_renamed_file_update_their_items_in_place(
     )
     assert client.get(f"{BLOG_POSTS.path}/hello", follow_redirects=False).status_code == 301
     assert client.get("/v1/blog/categories").json()["items"] == [{"name": "Notes", "count": 1}]
+
+    # A change is a new version, never a lower one: the file's (an ETag of another stack's),
+    # or else the next; a version that is no whole number from 1 is a problem at its line
+    assert moved["version"] == 2 and "\nversion: 1\n" in path.read_text()
+    edit(path, "category: Notes", "category: Later")
+    edit(path, "version: 1\n", "version: 9\n")
+    assert main(["import", str(tmp_path / "out")]) == 0
+    assert client.get(f"{BLOG_POSTS.path}/hello-again").json()["version"] == 9
+    edit(path, "version: 9\n", "version: 0\n")
+    capsys.readouterr()
+    assert main(["import", "--check", str(tmp_path / "out")]) == 1
+    assert f"blog/hello.md:{line_of(path, 'version')}: version: must be a whole number from 1" in (
+        capsys.readouterr().err
+    )
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, start: str) -> int:
+    return next(
+        n for n, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(start)
+    )
+
+
+def import_refused(capsys: pytest.CaptureFixture[str], root: Path) -> str:
+    """Import `root`, which the stack must refuse whole; what it said."""
+    capsys.readouterr()
+    assert main(["import", str(root)]) == 1
+    said = capsys.readouterr()
+    assert " with the stack: nothing imported" in said.err and "imported " not in said.out
+    return said.err
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_a_slug_another_stored_item_holds_is_found_before_anything_is_written(
+    client: TestClient,
+    owner: SignedInUser,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given posts `one` and `two`, exported, and then a third made in the stack
+    one = create(client, owner, BLOG_POSTS, title="One", slug="one", status="published")
+    two = create(client, owner, BLOG_POSTS, title="Two", slug="two", status="published")
+    root = tmp_path / "out"
+    assert main(["export", str(root)]) == 0
+    three = create(client, owner, BLOG_POSTS, title="Three", slug="three", status="published")
+    blog = root / "blog"
+
+    def unchanged() -> None:
+        listed = client.get(BLOG_POSTS.path, params={"status": "all"}, headers=owner.headers)
+        assert {(i["slug"], i["title"]) for i in listed.json()["items"]} == {
+            ("one", "One"),
+            ("two", "Two"),
+            ("three", "Three"),
+        }
+
+    # When one file changes harmlessly and another takes the third post's slug
+    edit(blog / "one.md", "title: One\n", "title: Uno\n")
+    edit(blog / "two.md", "slug: two\n", "slug: three\n")
+    said = import_refused(capsys, root)
+    # Then the clash names file, line and field, and the harmless change is not written either
+    assert f"blog/two.md:3: slug: 'three' is the slug of stored item {three['id']}\n" in said
+    unchanged()
+
+    # When two files swap their items' slugs (no order frees one before the other takes it)
+    edit(blog / "two.md", "slug: three\n", "slug: one\n")
+    edit(blog / "one.md", "slug: one\n", "slug: two\n")
+    said = import_refused(capsys, root)
+    assert "blog/two.md:3: slug: 'one' is freed by blog/one.md, which needs a slug" in said
+    assert "blog/one.md:3: slug: 'two' is freed by blog/two.md" in said
+    unchanged()
+
+    # When a file claims another stored item's slug as one of its former slugs
+    (blog / "two.md").rename(tmp_path / "two.md")
+    edit(blog / "one.md", "slug: two\n", "slug: one\nformerSlugs:\n- two\n")
+    said = import_refused(capsys, root)
+    assert f"blog/one.md:4: formerSlugs: 'two' is the slug of stored item {two['id']}" in said
+    unchanged()
+
+    # When the folder moves slugs along a chain: `one` → `uno`, `two` → `one`, a new post `two`
+    edit(blog / "one.md", "slug: one\nformerSlugs:\n- two\n", "slug: uno\n")
+    (tmp_path / "two.md").rename(blog / "two.md")
+    (blog / "new.md").write_text("---\nslug: two\ntitle: New\ncategory: X\n---\nB.", "utf-8")
+    capsys.readouterr()
+    assert main(["import", str(root)]) == 0
+    # Then each file is written after the one that frees its slug
+    assert "1 created, 2 updated, 0 unchanged" in capsys.readouterr().out
+    for slug, title, item_id in (("uno", "Uno", one["id"]), ("one", "Two", two["id"])):
+        found = client.get(f"{BLOG_POSTS.path}/{slug}").json()
+        assert (found["title"], found["id"]) == (title, item_id)
+    assert client.get(f"{BLOG_POSTS.path}/two", headers=owner.headers).json()["title"] == "New"
+    assert main(["import", str(root)]) == 0
+    assert "0 created, 0 updated, 3 unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_former_slugs_are_checked_restored_and_take_over_only_redirects(
+    client: TestClient,
+    owner: SignedInUser,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given an item that left the slug `gone` behind (a redirect), and a hand-written folder
+    held = create(client, owner, PROJECTS, title="Held", slug="gone", status="published")
+    rename(client, owner, PROJECTS, held["id"], "held")
+    (tmp_path / "projects").mkdir()
+    page = tmp_path / "projects" / "page.md"
+    page.write_text(
+        "---\ntitle: Page\nsummary: S\nstatus: published\n"
+        "formerSlugs:\n- Not A Slug\n- page\n---\nB.",
+        encoding="utf-8",
+    )
+    other = tmp_path / "projects" / "other.md"
+    other.write_text("---\ntitle: O\nsummary: S\nformerSlugs: [ex, ex]\n---\nB.", encoding="utf-8")
+
+    # When checked: a slug the API refuses, the item's own slug, one slug twice
+    capsys.readouterr()
+    assert main(["import", "--check", str(tmp_path)]) == 1
+    said = capsys.readouterr().err
+    assert "projects/page.md:5: formerSlugs.0: String should match pattern" in said
+    assert "projects/other.md:4: formerSlugs: names a slug more than once" in said
+    page.write_text(page.read_text().replace("- Not A Slug\n", ""), encoding="utf-8")
+    assert main(["import", "--check", str(tmp_path)]) == 1
+    assert "projects/page.md:5: formerSlugs: must not hold the item's own slug" in (
+        capsys.readouterr().err
+    )
+
+    # When the folder is right, a former slug that is another item's redirect is taken over
+    page.write_text(page.read_text().replace("- page\n", "- gone\n- earlier\n"), "utf-8")
+    other.write_text(other.read_text().replace("[ex, ex]", "[ex]"), encoding="utf-8")
+    assert main(["import", str(tmp_path)]) == 0
+    assert "2 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+    for slug, current in (("gone", "page"), ("earlier", "page"), ("ex", "other")):
+        found = client.get(
+            f"{PROJECTS.path}/{slug}", headers=owner.headers, follow_redirects=False
+        )  # `other` is a draft
+        assert (found.status_code, found.headers["location"]) == (301, f"{PROJECTS.path}/{current}")
+
+    # Then the export lists each former slug under the item that holds it now, and again
+    # importing changes nothing
+    assert main(["export", str(tmp_path / "out")]) == 0
+    exported = tmp_path / "out" / "projects"
+    assert "formerSlugs:\n- earlier\n- gone\n" in (exported / "page.md").read_text()
+    assert "formerSlugs" not in (exported / "held.md").read_text()
+    capsys.readouterr()
+    assert main(["import", str(tmp_path)]) == 0
+    assert "0 created, 0 updated, 2 unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("operator_env")
+def test_reindex_lists_redirects_made_before_so_an_export_carries_them(
+    client: TestClient,
+    owner: SignedInUser,
+    dynamodb: Any,
+    stack: LocalStack,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a post renamed twice, whose redirects were made as the last release made them
+    post = create(client, owner, BLOG_POSTS, title="A", slug="a", status="published")
+    for slug in ("b", "c"):
+        rename(client, owner, BLOG_POSTS, post["id"], slug)
+    for slug in ("a", "b"):
+        dynamodb.update_item(
+            TableName=stack.table_name,
+            Key={"PK": {"S": f"SLUG#blog#{slug}"}, "SK": {"S": "SLUG"}},
+            UpdateExpression="REMOVE GSI1PK, GSI1SK, slug",
+        )
+    assert client.get(f"{BLOG_POSTS.path}/a", follow_redirects=False).status_code == 301
+    assert main(["export", str(tmp_path / "before")]) == 0
+    assert "formerSlugs" not in (tmp_path / "before" / "blog" / "c.md").read_text()
+
+    # When the operator reindexes (twice: the second finds nothing left)
+    capsys.readouterr()
+    assert main(["reindex"]) == 0
+    assert "former slugs: 2 redirects listed under their items" in capsys.readouterr().out
+    assert main(["reindex"]) == 0
+    assert "former slugs: 0 redirects" in capsys.readouterr().out
+
+    # Then the export carries both, and the redirects still answer
+    assert main(["export", str(tmp_path / "after")]) == 0
+    assert "formerSlugs:\n- a\n- b\n" in (tmp_path / "after" / "blog" / "c.md").read_text()
+    assert client.get(f"{BLOG_POSTS.path}/b", follow_redirects=False).status_code == 301
 
 
 @pytest.mark.usefixtures("operator_env")
@@ -509,7 +730,7 @@ def test_empty_slugs_and_ids_take_the_file_name_and_one_id_in_two_files_is_refus
     capsys.readouterr()
     assert main(["import", "--check", str(tmp_path)]) == 1
     problems = capsys.readouterr().err
-    assert f"blog/second.md:1: id: '{same}' is also blog/first.md's" in problems
+    assert f"blog/second.md:2: id: '{same}' is also blog/first.md's" in problems
 
 
 def test_yaml_numbers_that_are_no_decimal_are_a_problem_at_their_line(

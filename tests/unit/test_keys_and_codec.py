@@ -105,6 +105,18 @@ KEY_FORMATS: dict[str, tuple[Callable[[], object], object]] = {
         lambda: keys.content_slug_entry("blog", "hello"),
         {"GSI3PK": "SLUG#blog#hello", "GSI3SK": "SLUG"},
     ),
+    "content_slug_parts": (
+        lambda: keys.content_slug_parts(keys.content_slug("blog", "hello-world")["PK"]),
+        ("blog", "hello-world"),
+    ),
+    "content_redirects_partition": (
+        lambda: keys.content_redirects_partition("blog", "01KAB"),
+        "REDIRECTS#blog#01KAB",
+    ),
+    "content_redirect_entry": (
+        lambda: keys.content_redirect_entry("blog", "01KAB", "old-name"),
+        {"GSI1PK": "REDIRECTS#blog#01KAB", "GSI1SK": "old-name"},
+    ),
     "facet_counters": (lambda: keys.facet_counters("blog", "category"), "COUNTS#blog#category"),
     "facet_counter": (
         lambda: keys.facet_counter("blog", "category", "news"),

@@ -172,6 +172,12 @@ SLUG_CLAIM = Entity(
     keys.content_slug("<c>", "<slug>"),
     index_entries=(
         IndexEntry(GSI3, keys.content_slug_entry("<c>", "<slug>"), ("slug",), "a redirect"),
+        IndexEntry(
+            GSI1,
+            keys.content_redirect_entry("<c>", "<itemId>", "<slug>"),
+            ("itemId", "slug"),
+            "a redirect",
+        ),
     ),
 )
 FACET_COUNTER = Entity(

@@ -147,6 +147,23 @@ def content_slug_entry(collection: str, slug: str) -> IndexKey:
     return {GSI3.pk: content_slug_partition(collection, slug), GSI3.sk: "SLUG"}
 
 
+def content_slug_parts(partition_key: str) -> tuple[str, str]:
+    """The collection and slug of a slug claim's `PK` (`content_slug` read backwards)."""
+    _prefix, collection, slug = partition_key.split("#", 2)
+    return collection, slug
+
+
+def content_redirects_partition(collection: str, item_id: str) -> str:
+    """GSI1 partition of the slugs an item held before (its redirects)."""
+    return f"REDIRECTS#{collection}#{item_id}"
+
+
+def content_redirect_entry(collection: str, item_id: str, slug: str) -> IndexKey:
+    """GSI1: a redirect claim under the item it points to, so an item's former slugs are one
+    Query (an export carries them). A claim taken over or reclaimed is put whole, without it."""
+    return {GSI1.pk: content_redirects_partition(collection, item_id), GSI1.sk: slug}
+
+
 def facet_counters(collection: str, facet: str) -> str:
     """The partition holding every counter of a facet."""
     return f"COUNTS#{collection}#{facet}"

@@ -14,8 +14,9 @@ Every change is one `TransactWriteItems` planned from the item before and after 
   two, so facet entries carry none: a facet list reads the page's counts from the items' view
   counters (`current_views`). Facet entries also hold `facetKeys` (`<facet>#<value>` of every
   facet), which a list filtered on several facets matches as a filter;
-- its slug claim: taken on create or rename, turned into a redirect for the old slug on rename,
-  deleted with the item;
+- its slug claim: taken on create or rename, turned into a redirect for the old slug on rename
+  (found by that slug through GSI3, and under the item through GSI1, which lists an item's
+  former slugs), deleted with the item;
 - an atomic `ADD` of ±1 on the counter of each facet value that comes or goes, `count` for
   published items and `drafts` for drafts (the blog's category counts; for every facet, the
   sizes a combined filter uses to Query the rarest value). Items written before the layout
@@ -28,10 +29,11 @@ Each action names what its condition failing means (the item's → `WriteRaced`,
 lost answer is answered, not applied again.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic.alias_generators import to_camel
 
 from portfolio_api.content.spec import ContentSpec
@@ -48,10 +50,13 @@ from portfolio_api.db.entities import (
 )
 from portfolio_api.repositories.analytics import top_counter_actions
 from portfolio_api.repositories.base import (
+    ConditionFailed,
     Item,
     Page,
     Repository,
     action,
+    deserialize,
+    serialize,
     state_of,
     state_update,
 )
@@ -64,6 +69,8 @@ LIST_LAYOUT = "listLayout"  # which list entries and counts the stored item has
 CURRENT_LIST_LAYOUT = 2  # 2: facet entries and counts at every status; 1 (absent): published
 
 MAX_ITEM_BYTES = 380 * 1024  # DynamoDB's 400 KB item limit, less room for names and keys
+MAX_TRANSACTION_ACTIONS = 100  # DynamoDB's limit for one TransactWriteItems
+MAX_BATCH_GET = 100  # and for one BatchGetItem
 
 
 class WriteRaced(Exception):
@@ -188,6 +195,104 @@ class ContentRepository(Repository):
             {item_id: keys.content_views(spec.name, item_id, "all") for item_id in item_ids}
         )
         return {item_id: int(found.get(item_id, {}).get(keys.TOP.sk, 0)) for item_id in item_ids}
+
+    def former_slugs(self, spec: ContentSpec, item_id: str) -> list[str]:
+        """The slugs that answer 301 to the item, in slug order: its redirect claims as GSI1
+        lists them, each confirmed by a consistent read (an index lags a rename or a takeover
+        by a moment)."""
+        partition = keys.content_redirects_partition(spec.name, item_id)
+        listed: list[str] = []
+        start: dict[str, str] | None = None
+        while True:
+            page = self._query_page(
+                partition, index=keys.GSI1, limit=1000, start_key=start, newest_first=False
+            )
+            listed.extend(str(claim["slug"]) for claim in page.items)
+            if page.next_key is None:
+                break
+            start = page.next_key
+        confirmed = self.redirects_to(spec, item_id, listed)
+        return [slug for slug in listed if slug in confirmed]
+
+    def redirects_to(self, spec: ContentSpec, item_id: str, slugs: Sequence[str]) -> set[str]:
+        """Which of `slugs` are redirects to the item now: their claims, read consistently."""
+        found: set[str] = set()
+        for start in range(0, len(slugs), MAX_BATCH_GET):
+            chunk = slugs[start : start + MAX_BATCH_GET]
+            claims = self._batch_get(
+                [keys.content_slug(spec.name, slug) for slug in chunk], consistent=True
+            )
+            found |= {
+                keys.content_slug_parts(str(claim[keys.PK]))[1]
+                for claim in claims
+                if claim.get("redirect") is True and claim.get("itemId") == item_id
+            }
+        return found
+
+    def unlisted_redirects(self) -> Iterator[tuple[str, str, str]]:
+        """Redirect claims made before GSI1 listed them under their item: (collection, slug,
+        item id). A Scan, for `portfolio-api reindex` only: no request reads this."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "#entity = :claim AND #redirect = :true "
+            "AND attribute_not_exists(#listed)",
+            "ExpressionAttributeNames": {
+                "#entity": keys.ENTITY,
+                "#redirect": "redirect",
+                "#listed": keys.GSI1.pk,
+            },
+            "ExpressionAttributeValues": serialize({":claim": SLUG_CLAIM.tag, ":true": True}),
+        }
+        while True:
+            try:
+                response = self._client.scan(**arguments)
+            except (ClientError, BotoCoreError) as exc:
+                self._raise_mapped(exc)
+            for raw in response.get("Items", []):
+                claim = deserialize(raw)
+                collection, slug = keys.content_slug_parts(str(claim[keys.PK]))
+                yield collection, slug, str(claim["itemId"])
+            if "LastEvaluatedKey" not in response:
+                return
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def list_redirect(self, collection: str, slug: str, item_id: str) -> bool:
+        """List a redirect claim under its item, as a rename now does; False when the claim
+        changed meanwhile (taken over, or taken back)."""
+        entry = keys.content_redirect_entry(collection, item_id, slug)
+        try:
+            self._update(
+                keys.content_slug(collection, slug),
+                update="SET #slug = :slug, #rpk = :rpk, #rsk = :rsk",
+                names={
+                    "#slug": "slug",
+                    "#rpk": keys.GSI1.pk,
+                    "#rsk": keys.GSI1.sk,
+                    "#redirect": "redirect",
+                },
+                values={
+                    ":slug": slug,
+                    ":rpk": entry[keys.GSI1.pk],
+                    ":rsk": entry[keys.GSI1.sk],
+                    ":true": True,
+                    ":id": item_id,
+                },
+                # Invariant: only a claim that is still this item's redirect is listed under it.
+                condition="#redirect = :true AND itemId = :id",
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def claim_redirects(self, spec: ContentSpec, item_id: str, slugs: Sequence[str]) -> None:
+        """Make each slug a redirect to the item (an import restoring its former slugs): a free
+        slug or a redirect (as an explicit slug takes one over); a slug an item holds now
+        raises `SlugClaimed`. Each 100 slugs are one transaction; a rerun completes the rest."""
+        for start in range(0, len(slugs), MAX_TRANSACTION_ACTIONS):
+            chunk = slugs[start : start + MAX_TRANSACTION_ACTIONS]
+            self._write_transaction(
+                [action({"Put": _redirect_claim(spec, item_id, s)}, _slug_claimed) for s in chunk]
+            )
 
     def facet_counts(self, spec: ContentSpec, facet: str) -> list[Item]:
         """Every counter of a facet: one partition of small items, read in one Query."""
@@ -398,25 +503,51 @@ def _slug_actions(
             actions.append({"Delete": {"Key": old_key}})
         else:
             slug_entry = keys.content_slug_entry(spec.name, old_slug)
+            redirect_entry = keys.content_redirect_entry(spec.name, str(old["id"]), old_slug)
             actions.append(
                 {
                     "Update": {
                         "Key": old_key,
-                        "UpdateExpression": "SET #redirect = :true, #gpk = :gpk, #gsk = :gsk",
+                        "UpdateExpression": "SET #redirect = :true, #slug = :slug, "
+                        "#gpk = :gpk, #gsk = :gsk, #rpk = :rpk, #rsk = :rsk",
                         "ExpressionAttributeNames": {
                             "#redirect": "redirect",
+                            "#slug": "slug",
                             "#gpk": keys.GSI3.pk,
                             "#gsk": keys.GSI3.sk,
+                            "#rpk": keys.GSI1.pk,
+                            "#rsk": keys.GSI1.sk,
                         },
                         "ExpressionAttributeValues": {
                             ":true": True,
+                            ":slug": old_slug,
                             ":gpk": slug_entry[keys.GSI3.pk],
                             ":gsk": slug_entry[keys.GSI3.sk],
+                            ":rpk": redirect_entry[keys.GSI1.pk],
+                            ":rsk": redirect_entry[keys.GSI1.sk],
                         },
                     }
                 }
             )
     return actions
+
+
+def _redirect_claim(spec: ContentSpec, item_id: str, slug: str) -> dict[str, Any]:
+    # Invariant: a slug belongs to one item; a restored redirect takes over only a redirect.
+    return {
+        "Item": {
+            **keys.content_slug(spec.name, slug),
+            **SLUG_CLAIM.stamp,
+            "itemId": item_id,
+            "slug": slug,
+            "redirect": True,
+            **keys.content_slug_entry(spec.name, slug),
+            **keys.content_redirect_entry(spec.name, item_id, slug),
+        },
+        "ConditionExpression": "attribute_not_exists(PK) OR #redirect = :true",
+        "ExpressionAttributeNames": {"#redirect": "redirect"},
+        "ExpressionAttributeValues": {":true": True},
+    }
 
 
 def _top_actions(spec: ContentSpec, old: Item | None, new: Item | None) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """The publishing rules shared by every collection: visibility, slugs, versions, lists."""
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import ValidationError
@@ -167,11 +167,16 @@ class ContentService:
         created_at: str | None = None,
         updated_at: str | None = None,
         published_at: str | None = None,
+        former_slugs: Sequence[str] = (),
+        version: int | None = None,
     ) -> Written:
         """The item an export file states (`portfolio-api import`), upserted by its id (a
-        renamed item) else by slug, keeping the id and instants the file gives. Written through
+        renamed item) else by slug, keeping the id, instants and version the file gives (a
+        change never lowers a stored version, so an `ETag` never names two states). Written through
         the same transaction as create and edit, so slug claims, list entries and counts hold;
-        an item already in that state is not written, so a second import changes nothing."""
+        an item already in that state is not written, so a second import changes nothing.
+        Then each former slug the item lacks is made a redirect to it (taking over another
+        item's redirect, as an explicit slug does; never a slug an item holds now)."""
         fields = body.model_dump(mode="json", by_alias=True)  # every field: absent ones clear
         slug, status = fields.pop("slug"), fields.pop("status")
         if not isinstance(slug, str) or not isinstance(status, str):
@@ -181,8 +186,37 @@ class ContentService:
         instants = {"publishedAt": published_at, "createdAt": created_at, "updatedAt": updated_at}
         old = self._import_target(spec, slug, item_id)
         if old is None:
-            return self._create_imported(spec, fields, item_id or new_id(), instants, now)
-        return self._update_imported(spec, str(old["id"]), fields, instants, now)
+            target = item_id or new_id()
+            written = self._create_imported(spec, fields, target, instants, now, version)
+        else:
+            target = str(old["id"])
+            written = self._update_imported(spec, target, fields, instants, now, version)
+        missing = sorted(
+            set(former_slugs) - self._repository.redirects_to(spec, target, former_slugs)
+        )
+        if missing:
+            try:
+                self._repository.claim_redirects(spec, target, missing)
+            except SlugClaimed:
+                raise SlugTaken(
+                    f"A former slug of {slug!r} is held by another item.",
+                    errors=[{"field": "formerSlugs", "message": "held by another item"}],
+                ) from None
+        return "updated" if missing and written == "unchanged" else written
+
+    def is_stored(self, spec: ContentSpec, item_id: str) -> bool:
+        """Whether an item has this id: an imported file naming it changes that item."""
+        return self._repository.get(spec, item_id, consistent=True) is not None
+
+    def slug_holder(self, spec: ContentSpec, slug: str) -> str | None:
+        """The id of the item whose slug this is now (a redirect holds no slug: a write may
+        take it over): what an import checks before writing."""
+        found = self._repository.find_by_slug(spec, slug)
+        return None if found is None or isinstance(found, SlugRedirect) else str(found["id"])
+
+    def former_slugs(self, spec: ContentSpec, item_id: str) -> list[str]:
+        """The slugs that answer 301 to the item, in order: what an export carries."""
+        return self._repository.former_slugs(spec, item_id)
 
     def _create_imported(
         self,
@@ -191,6 +225,7 @@ class ContentService:
         item_id: str,
         instants: dict[str, str | None],
         now: str,
+        version: int | None,
     ) -> Written:
         """A new item of an imported file, written as create writes one."""
         state: Item = {
@@ -198,7 +233,7 @@ class ContentService:
             "id": item_id,
             "createdAt": instants["createdAt"] or now,
             "updatedAt": instants["updatedAt"] or now,
-            "version": 1,
+            "version": version or 1,
             "views": 0,
         }
         state["publishedAt"] = _imported_published(fields["status"], None, instants, now)
@@ -218,6 +253,7 @@ class ContentService:
         fields: Item,
         instants: dict[str, str | None],
         now: str,
+        version: int | None,
     ) -> Written:
         """A stored item brought to an imported file's state through `_mutate`: "unchanged"
         when it is already in it (on the attempt that wrote or found it so)."""
@@ -227,12 +263,12 @@ class ContentService:
             wanted.update(spec.on_write({**current, **wanted}))
             if not changed(current, wanted):
                 return None
-            version = current["version"] + 1
+            next_version = max(current["version"] + 1, version or 0)
             return {
                 **current,
                 **wanted,
                 "updatedAt": instants["updatedAt"] or now,
-                "version": version,
+                "version": next_version,
             }
 
         return self._mutate(

@@ -1,5 +1,8 @@
 """Bring items stored under an older list layout up to the current one (`portfolio-api reindex`).
 
+Redirects made before GSI1 listed them under their item are listed too (`list_former_slugs`), so
+an export carries every former slug.
+
 Items written before filters worked at every status have facet entries only while published,
 without their GSI2 keys or `facetKeys`, and only their published category is counted. Any
 write brings an item up to date (see repositories/content.py); this rewrites the items no one
@@ -102,3 +105,15 @@ def _upgrade_item(repository: ContentRepository, spec: ContentSpec, item_id: str
         missing=lambda: NotFound(f"No {spec.singular} with id {item_id!r}."),
         lost_race=WriteRaced,
     )
+
+
+def list_former_slugs(repository: ContentRepository) -> tuple[int, int]:
+    """List each redirect made before the layout under its item; (listed, changed meanwhile).
+    Reads the table with one paginated Scan: an operator's migration, never a request."""
+    listed = skipped = 0
+    for collection, slug, item_id in repository.unlisted_redirects():
+        if repository.list_redirect(collection, slug, item_id):
+            listed += 1
+        else:
+            skipped += 1
+    return listed, skipped

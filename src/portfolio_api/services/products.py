@@ -69,11 +69,17 @@ class ProductService:
         return present(state)
 
     def put_imported(
-        self, body: ProductCreate, *, created_at: str | None = None, updated_at: str | None = None
+        self,
+        body: ProductCreate,
+        *,
+        created_at: str | None = None,
+        updated_at: str | None = None,
+        version: int | None = None,
     ) -> Written:
         """The product an export file states (`portfolio-api import`), upserted by its id with
-        the instants the file gives (stock set outright); one already in that state is not
-        written, so a second import changes nothing."""
+        the instants and version the file gives (stock set outright; a change never lowers a
+        stored version); one already in that state is not written, so a second import changes
+        nothing."""
         fields = body.model_dump(by_alias=True)  # every field, absent ones clear; Decimal price
         if not isinstance(fields["id"], str):
             raise ValidationFailed("An imported product needs an id.")
@@ -87,7 +93,7 @@ class ProductService:
                 "views": 0,
                 "createdAt": created_at or now,
                 "updatedAt": updated_at or now,
-                "version": 1,
+                "version": version or 1,
             }
             try:
                 self._repository.create(state)
@@ -97,7 +103,8 @@ class ProductService:
         wanted = {**fields, "createdAt": created_at or old["createdAt"]}
         if not changed(old, wanted):
             return "unchanged"
-        new = {**old, **wanted, "updatedAt": updated_at or now, "version": old["version"] + 1}
+        next_version = max(old["version"] + 1, version or 0)
+        new = {**old, **wanted, "updatedAt": updated_at or now, "version": next_version}
         try:
             self._repository.replace(old, new, set_stock=True)
         except ConditionFailed:

@@ -24,10 +24,12 @@ from portfolio_api.schemas.products import Product, ProductCreate, ProductFilter
 from portfolio_api.transfer.format import (
     ENTRIES,
     FORMAT,
+    FORMER_SLUGS,
     MANIFEST,
     META_FIRST,
     META_LAST,
     PRODUCTS,
+    VERSION,
     VIEWS_CSV,
     VISITORS_CSV,
     suffix,
@@ -128,7 +130,8 @@ def _write_all(container: Container, root: Path, on_step: Callable[[str], None])
         folder.mkdir()
         counts[spec.folder] = 0
         for item in _content_items(container, spec, owner):
-            fields, body = content_record(spec, item)
+            former = container.content_service.former_slugs(spec, item.id)
+            fields, body = content_record(spec, item, former)
             _write(
                 folder / f"{item.slug}{suffix(spec)}", write_document(fields, spec.body_field, body)
             )
@@ -153,25 +156,30 @@ def _write_all(container: Container, root: Path, on_step: Callable[[str], None])
     return counts
 
 
-def content_record(spec: ContentSpec, item: ContentMeta) -> tuple[dict[str, Any], str | None]:
-    """An item's file fields, in a fixed order, without nulls; and its body, if it has one."""
-    wire = item.model_dump(mode="json", by_alias=True)
+def content_record(
+    spec: ContentSpec, item: ContentMeta, former_slugs: list[str]
+) -> tuple[dict[str, Any], str | None]:
+    """An item's file fields, in a fixed order, without nulls; and its body, if it has one.
+    Its former slugs go with it, so links to them still redirect after a restore."""
+    wire = {**item.model_dump(mode="json", by_alias=True), FORMER_SLUGS: former_slugs or None}
     create_fields = [
         info.alias or to_camel(name) for name, info in spec.create_model.model_fields.items()
     ]
-    order = [*META_FIRST, *(f for f in create_fields if f not in META_FIRST), *META_LAST]
+    order = [*META_FIRST, *(f for f in create_fields if f not in META_FIRST), *META_LAST, VERSION]
     fields = {name: wire[name] for name in order if wire.get(name) is not None}
     body = fields.pop(spec.body_field, None) if spec.body_field else None
     return fields, body
 
 
 def product_record(product: Product) -> dict[str, Any]:
-    """A product's file fields: its create fields (price an exact `Decimal`) and instants."""
+    """A product's file fields: its create fields (price an exact `Decimal`), instants and
+    version."""
     wire = product.model_dump(by_alias=True)
     order = [
         *(info.alias or to_camel(n) for n, info in ProductCreate.model_fields.items()),
         "createdAt",
         "updatedAt",
+        VERSION,
     ]
     return {name: wire[name] for name in order if wire.get(name) is not None}
 

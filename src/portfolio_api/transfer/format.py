@@ -2,7 +2,9 @@
 
 ```
 manifest.json                 {"format": "portfolio-api/1", "exportedAt", "counts": {...}}
-<spec.folder>/<slug>.md       YAML front matter + the Markdown body (`spec.body_field`)
+<spec.folder>/<slug>.md       YAML front matter + the Markdown body (`spec.body_field`);
+                              `formerSlugs` lists the slugs that answer 301 to the item,
+                              `version` (last) is its `ETag`
 <spec.folder>/<slug>.yaml     collections without a body
 products/<id>.yaml
 analytics/visitors-daily.csv  date,visitors
@@ -33,8 +35,10 @@ VIEWS_CSV = f"{ANALYTICS}/views-daily.csv"
 ENTRIES = (MANIFEST, *(s.folder for s in ALL_COLLECTIONS), PRODUCTS, ANALYTICS)
 """What an export folder holds; DIR may hold dotfiles (`.git`) besides, never anything else."""
 FENCE = "---"
-META_FIRST = ("id", "slug", "status")  # what a reader looks for first, then the create fields
+FORMER_SLUGS = "formerSlugs"  # slugs the item held before: each answers 301 to it
+META_FIRST = ("id", "slug", FORMER_SLUGS, "status")  # what a reader looks for first
 META_LAST = ("publishedAt", "createdAt", "updatedAt")  # instants the API sets, kept on import
+VERSION = "version"  # last: the `ETag` a restore keeps, so an old one never names other content
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
