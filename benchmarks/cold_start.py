@@ -153,6 +153,12 @@ def main() -> None:
             if base:
                 targets[f"base {kind}"] = ([base], layout.handler_module(base), event, given)
         targets["env public"] = ([ours], layout.handler_module(ours), events["public"], given)
+        # A bot's visit, never counted, so every start answers the same: the bot filter's first
+        # use and the metric it counts (the first flush) are on this path.
+        visit = stand_in.visit_event("Mozilla/5.0 (compatible; bingbot/2.0)")
+        targets["ours visit"] = ([ours], layout.handler_module(ours), visit, env)
+        if base:
+            targets["base visit"] = ([base], layout.handler_module(base), visit, given)
         targets["floor public"] = ([peer], "floor_boto3", events["public"], env)
         print(f"{args.rounds} rounds of cold starts ...", file=sys.stderr, flush=True)
         cold = measure_cold(targets, runtime, args.rounds)
@@ -251,6 +257,8 @@ def print_tables(
             change = cold_ratios(f"ours {kind}", f"base {kind}")
             print(f"| cold {kind} / Powertools | {_spread(before)[0]:.2f}x |"
                   f" {_spread(after)[0]:.2f}x | {_spread(change)[0]:.2f}x |")  # fmt: skip
+        visit = _spread(cold_ratios("ours visit", "base visit"))[0]
+        print(f"| cold bot visit, after / before | | | {visit:.2f}x |")
         for kind in ("public", "owner"):
             before = warm_ratios("base", kind, "ours", "peer")
             after = warm_ratios("ours", kind, "ours", "peer")

@@ -188,3 +188,18 @@ def api_event(query: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
         "body": None,
         "isBase64Encoded": False,
     }
+
+
+def visit_event(user_agent: str) -> dict[str, Any]:
+    """`POST /v1/visitors/track` from `user_agent`: the bot filter and the metrics it counts."""
+    event = api_event({}, {"User-Agent": user_agent, "Content-Type": "application/json"})
+    for holder in (event, event["requestContext"]):
+        holder["httpMethod"] = "POST"
+    event["resource"] = event["path"] = event["requestContext"]["resourcePath"] = (
+        "/v1/visitors/track"
+    )
+    event["requestContext"]["path"] = "/dev/v1/visitors/track"
+    event["requestContext"]["identity"]["userAgent"] = user_agent
+    event["queryStringParameters"] = event["multiValueQueryStringParameters"] = None
+    event["body"] = '{"path": "/"}'
+    return event

@@ -26,6 +26,8 @@ from portfolio_api.core.exact_json import ExactJSONResponse
 from portfolio_api.core.logging import configure_logging
 from portfolio_api.core.middleware import EdgeMiddleware
 from portfolio_api.core.settings import APP_VERSION, Settings, get_settings
+from portfolio_api.observability.emf import EmfSink
+from portfolio_api.observability.metrics import LogSink, MetricsSink
 
 EXPOSED_HEADERS = ("ETag", "Location", "X-Request-Id", "Retry-After")
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key")
@@ -49,6 +51,14 @@ The portfolio's backend. Errors are RFC 9457 `application/problem+json` with a s
 Authenticate with `Authorization: Bearer <Cognito ID token>` (access tokens work too); routes
 marked with a lock need it, owner routes need the Cognito group `owner`.
 """
+
+
+def metrics_sink(settings: Settings) -> MetricsSink:
+    """EMF lines on Lambda (`METRICS_FORMAT=emf`, set by the template), a readable log line
+    elsewhere."""
+    if settings.metrics_format == "emf":
+        return EmfSink(settings.environment)
+    return LogSink(settings.environment)
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -85,6 +95,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             max_age=600,
         ),
         caching=CachePolicy(public_max_age=settings.public_max_age),
+        metrics=metrics_sink(settings),
     )
     app.openapi = lambda: openapi_document(app, DOCUMENT_TAGS)  # type: ignore[method-assign]
     return app

@@ -29,10 +29,13 @@ from botocore.compat import HTTPHeaders
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from portfolio_api.analytics import bots
 from portfolio_api.api.deferred import load_deferred_routes
 from portfolio_api.container import Container
 from portfolio_api.content.collections import ALL_COLLECTIONS
+from portfolio_api.core.middleware import mark_cold_start
 from portfolio_api.db.client import close_connections, dynamodb_client
+from portfolio_api.observability import emf
 
 Handler = Callable[..., dict[str, Any]]
 """The Lambda entry point (Mangum over the app)."""
@@ -98,6 +101,8 @@ def prime(app: FastAPI, handler: Handler) -> list[int]:
         pass
     container.prepare()
     container.token_verifier.prime()
+    bots.prepare()  # the bot data set, compiled: paid by the first visit otherwise
+    emf.prepare()  # the EMF writer, imported: paid by the first counted event otherwise
     client = dynamodb_client(container.settings.region)
     with _canned_answers(client):
         statuses = [_serve(handler, spec.path) for spec in ALL_COLLECTIONS]
@@ -121,6 +126,7 @@ def _serve(handler: Handler, path: str) -> int:
 def refresh(app: FastAPI) -> None:
     """After each restore: fresh connections, timers, randomness and day state."""
     close_connections()
+    mark_cold_start()  # priming served requests; the first after a restore is a cold one
     container: Container = app.state.container
     container.refresh_after_restore()
     random.seed()

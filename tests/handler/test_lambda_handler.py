@@ -24,13 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jose import jwt
 from mangum.types import LambdaCognitoIdentity, LambdaMobileClientContext
 
 from portfolio_api.content.collections import BLOG_POSTS
-from portfolio_api.main import build_handler
 from tests.conftest import ORIGIN, PASSWORD, SignedInUser
 from tests.factories import titled
 from tests.infra.test_template import template
@@ -129,17 +127,6 @@ def set_json_body(event: dict[str, Any], body: dict[str, Any]) -> None:
 
 
 Invoke = Callable[[dict[str, Any]], LambdaResponse]
-
-
-@pytest.fixture
-def invoke(app: FastAPI) -> Invoke:
-    """The Lambda handler over the test app, called with a fresh context per event."""
-    handler = build_handler(app)
-
-    def call(event: dict[str, Any]) -> LambdaResponse:
-        return LambdaResponse(handler(event, FakeLambdaContext()))
-
-    return call
 
 
 def request_id(event: dict[str, Any]) -> str:

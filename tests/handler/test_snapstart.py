@@ -6,16 +6,19 @@ over the test app and moto, and the handler must answer as before, over new conn
 """
 
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from portfolio_api import snapstart
+from portfolio_api.analytics import bots
 from portfolio_api.api.deferred import DeferredRouters
 from portfolio_api.content.collections import ALL_COLLECTIONS, BLOG_POSTS
 from portfolio_api.core.settings import Settings
@@ -24,6 +27,8 @@ from portfolio_api.main import build_handler
 from tests.conftest import SignedInUser
 from tests.factories import titled
 from tests.handler.test_lambda_handler import FakeLambdaContext, load_event
+
+EMF_WRITER = "aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch"
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,6 +107,7 @@ def test_hooks_leave_an_app_that_answers_over_new_connections(
     owner: SignedInUser,
     settings: Settings,
     dynamodb: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     created = client.post(
         "/v1/blog/posts",
@@ -118,6 +124,8 @@ def test_hooks_leave_an_app_that_answers_over_new_connections(
     assert frozen, "a request leaves a connection in the pool"
     table_before = _table_items(dynamodb, settings.dynamodb_table_name)
 
+    bots._matchers.cache_clear()  # as in a new process: nothing compiled or imported yet
+    sys.modules.pop(EMF_WRITER, None)
     statuses = snapstart.prime(app, handler)
 
     # Each list served against the canned answer, then one for real; nothing written, every
@@ -126,8 +134,11 @@ def test_hooks_leave_an_app_that_answers_over_new_connections(
     assert _table_items(dynamodb, settings.dynamodb_table_name) == table_before
     assert not any(isinstance(route, DeferredRouters) for route in app.router.routes)
     assert app.state.container.token_verifier._keys  # the pool's JWKS, cached
+    assert bots._matchers.cache_info().currsize == 1  # the bot data set, compiled
+    assert EMF_WRITER in sys.modules  # the EMF writer, imported
 
     snapstart.refresh(app)
+    caplog.set_level(logging.INFO, logger="portfolio_api.http")
 
     assert _pooled_connections(settings) == []
     assert all(connection.sock is None for connection in frozen)  # closed, not reused
@@ -135,6 +146,10 @@ def test_hooks_leave_an_app_that_answers_over_new_connections(
     assert after["statusCode"] == 200
     assert json.loads(after["body"]) == json.loads(before["body"])  # the table, not the canned page
     assert [post["title"] for post in json.loads(after["body"])["items"]] == ["Before the snapshot"]
+    handler(event, FakeLambdaContext())
+    # The first request after the restore is logged as a cold start, the next as warm
+    access = [vars(r) for r in caplog.records if r.getMessage() == "request"]
+    assert [line["coldStart"] for line in access] == [True, False]
     reopened = _pooled_connections(settings)
     assert reopened
     assert not {id(connection) for connection in reopened} & {id(c) for c in frozen}

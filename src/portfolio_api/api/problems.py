@@ -15,15 +15,17 @@ from portfolio_api.core.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from portfolio_api.core.middleware import problem_body
+from portfolio_api.core.middleware import PROBLEM_CODE, problem_body
 from portfolio_api.core.validation import error_list
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 def problem_response(request: Request, error: ApiError) -> JSONResponse:
-    """The response for a domain error."""
+    """The response for a domain error; its code goes into the request's state, for the access
+    line (core/middleware.py)."""
     request_id = getattr(request.state, "request_id", "-")
+    setattr(request.state, PROBLEM_CODE, error.code)
     return JSONResponse(
         problem_body(error, request_id),
         status_code=error.status,

@@ -20,10 +20,28 @@ from portfolio_api.core.cors import CorsPolicy, Header
 from portfolio_api.core.deadline import budget_for, time_budget
 from portfolio_api.core.errors import ApiError, CrossOriginRefused, InternalError, PayloadTooLarge
 from portfolio_api.core.logging import request_id_var
+from portfolio_api.observability.metrics import MetricsSink, MetricsTally
 
 logger = logging.getLogger("portfolio_api.http")
 
 MAX_BODY_BYTES = 1024 * 1024
+PROBLEM_CODE = "problem_code"  # in the request's state: the code of the problem answered
+
+
+class _ColdStart:
+    """Whether the next request is the first of this process (or of a SnapStart restore)."""
+
+    pending = True
+
+
+def mark_cold_start() -> None:
+    """The next request is a cold start: after a restore, priming having served requests."""
+    _ColdStart.pending = True
+
+
+def _take_cold_start() -> bool:
+    cold, _ColdStart.pending = _ColdStart.pending, False
+    return cold
 
 
 def problem_body(error: ApiError, request_id: str, instance: str | None = None) -> dict[str, Any]:
@@ -44,9 +62,15 @@ def problem_body(error: ApiError, request_id: str, instance: str | None = None) 
 
 
 async def send_problem(
-    send: Send, error: ApiError, request_id: str, extra_headers: Sequence[Header] = ()
+    send: Send,
+    error: ApiError,
+    request_id: str,
+    state: dict[str, Any],
+    extra_headers: Sequence[Header] = (),
 ) -> None:
-    """Answer with a problem directly at the ASGI level, before or outside routing."""
+    """Answer with a problem directly at the ASGI level, before or outside routing; its code
+    goes into the request's state, for the access line."""
+    state[PROBLEM_CODE] = error.code
     payload = json.dumps(problem_body(error, request_id)).encode()
     headers = [
         *extra_headers,
@@ -96,11 +120,13 @@ class EdgeMiddleware:
         app: ASGIApp,
         cors: CorsPolicy,
         caching: CachePolicy,
+        metrics: MetricsSink,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.app = app
         self.cors = cors
         self.caching = caching
+        self.metrics = metrics
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +137,11 @@ class EdgeMiddleware:
         scope = _with_stage_prefix(scope, event)
         request_id = _aws_request_id(event) or uuid.uuid4().hex
         context_token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        cold_start = _take_cold_start()
+        tally = MetricsTally(self.metrics)
+        tally.open()
         request = _RequestHeaders(scope)
         started = time.perf_counter()
         status = 0
@@ -134,7 +164,7 @@ class EdgeMiddleware:
         try:
             with time_budget(budget_for(scope.get("aws.context"))):
                 if request.is_preflight:
-                    status = await self._answer_preflight(request, send, request_id)
+                    status = await self._answer_preflight(request, send, request_id, state)
                 else:
                     await self._serve(scope, receive, send_answer, request, request_id)
         finally:
@@ -142,11 +172,15 @@ class EdgeMiddleware:
                 "request",
                 extra={
                     "method": scope["method"],
+                    "route": getattr(scope.get("route"), "path", None),
                     "path": scope["path"],
                     "status": status,
                     "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                    "coldStart": cold_start,
+                    "code": state.get(PROBLEM_CODE),
                 },
             )
+            tally.close()
             request_id_var.reset(context_token)
 
     async def _serve(
@@ -163,15 +197,19 @@ class EdgeMiddleware:
         try:
             buffered = await self._read_limited_body(request, receive)
             if buffered is None:
-                await send_problem(send, PayloadTooLarge("The body exceeds 1 MiB."), rid)
+                await send_problem(
+                    send, PayloadTooLarge("The body exceeds 1 MiB."), rid, scope["state"]
+                )
                 return
             await self.app(scope, _replay(buffered), tracking_send)
         except Exception:
             logger.exception("unhandled error")
             if not started:
-                await send_problem(send, InternalError(), rid)
+                await send_problem(send, InternalError(), rid, scope["state"])
 
-    async def _answer_preflight(self, request: "_RequestHeaders", send: Send, rid: str) -> int:
+    async def _answer_preflight(
+        self, request: "_RequestHeaders", send: Send, rid: str, state: dict[str, Any]
+    ) -> int:
         """Answered here, before routing: no route of the app answers `OPTIONS` itself.
 
         A refusal is a 403 problem that grants nothing; the browser then blocks the request.
@@ -191,7 +229,7 @@ class EdgeMiddleware:
                 + ".",
                 errors=[{"field": name, "message": reason} for name, reason in verdict.refused],
             )
-            await send_problem(send, error, rid, extra_headers=headers)
+            await send_problem(send, error, rid, state, extra_headers=headers)
             return error.status
         ok = b"OK"
         headers += [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"2")]

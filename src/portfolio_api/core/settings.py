@@ -66,6 +66,7 @@ class Settings(StackSettings):
     analytics_skip_bots: bool = True
     analytics_honour_privacy_signals: bool = True
     analytics_skip_owner: bool = True
+    metrics_format: Literal["log", "emf"] = "log"  # emf on Lambda: CloudWatch reads the lines
 
     @field_validator("cursor_secret")
     @classmethod

@@ -25,6 +25,8 @@ from portfolio_api.analytics.bots import is_bot
 from portfolio_api.core.clock import Clock
 from portfolio_api.core.errors import NotFound, ValidationFailed
 from portfolio_api.core.security import Principal
+from portfolio_api.observability.metrics import count
+from portfolio_api.observability.names import Metric, NotCountedReason
 from portfolio_api.repositories.analytics import (
     PRODUCT_TYPE,
     TOP_VIEWS,
@@ -103,8 +105,10 @@ class AnalyticsService:
     # counting
 
     def track(self, visitor: Visitor, path: str, referrer: str | None) -> bool:
-        """Count a visit once per visitor per UTC day; False when not counted."""
-        if self._excluded(visitor):
+        """Count a visit once per visitor per UTC day; False when not counted (and why, as a
+        metric)."""
+        if (reason := self._excluded(visitor)) is not None:
+            count(Metric.VISITS_NOT_COUNTED, reason)
             return False
         now = self._clock()
         day, month = _day(now), now.strftime("%Y-%m")
@@ -118,12 +122,14 @@ class AnalyticsService:
                 host=_host(referrer),
             )
         except AlreadyCounted:
+            count(Metric.VISITS_NOT_COUNTED, NotCountedReason.REPEAT)
             return False
+        count(Metric.VISITS_COUNTED)
         return True
 
     def count_view(self, visitor: Visitor, content_type: str, content_id: str) -> bool:
         """Count a view once per visitor, content and UTC day; 404 for nothing countable."""
-        if self._excluded(visitor):
+        if self._excluded(visitor) is not None:
             item = self._repository.countable_item(content_type, content_id)
             if not self._countable(content_type, item):
                 raise _no_content()
@@ -142,6 +148,7 @@ class AnalyticsService:
             raise _no_content() from None
         except AlreadyCounted:
             return False
+        count(Metric.CONTENT_VIEWS_COUNTED)
         return True
 
     # reports
@@ -231,12 +238,15 @@ class AnalyticsService:
 
     # internals
 
-    def _excluded(self, visitor: Visitor) -> bool:
+    def _excluded(self, visitor: Visitor) -> NotCountedReason | None:
+        """Why the visitor is not counted at all, if a rule says so."""
         if self._rules.skip_bots and is_bot(visitor.user_agent):
-            return True
+            return NotCountedReason.BOT
         if self._rules.honour_privacy_signals and visitor.do_not_track:
-            return True
-        return bool(self._rules.skip_owner and visitor.principal and visitor.principal.is_owner)
+            return NotCountedReason.PRIVACY_SIGNAL
+        if self._rules.skip_owner and visitor.principal and visitor.principal.is_owner:
+            return NotCountedReason.OWNER
+        return None
 
     def _hash(self, day: str, visitor: Visitor, purpose: str) -> str:
         """One-way, keyed and per purpose: without the server's key the table cannot reverse a

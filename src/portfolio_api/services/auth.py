@@ -28,6 +28,8 @@ from portfolio_api.core.errors import (
     ValidationFailed,
 )
 from portfolio_api.core.security import Principal
+from portfolio_api.observability.metrics import count
+from portfolio_api.observability.names import Metric
 from portfolio_api.repositories.users import UserRepository
 from portfolio_api.schemas.auth import (
     ChallengeRequest,
@@ -111,6 +113,7 @@ class AuthService:
             # sub no one can sign in as, while a kept user would hold the e-mail hostage.
             self._roll_back_sign_up(sub)
             raise
+        count(Metric.SIGN_UPS)
         return RegisteredUser(
             user_id=sub, email=request.email, name=request.name, confirmed=response["UserConfirmed"]
         )
@@ -149,7 +152,9 @@ class AuthService:
 
     def login(self, request: LoginRequest) -> Tokens | SignInChallenge:
         """Password sign-in: tokens, or the challenge Cognito asks to be answered first."""
-        return _tokens_or_challenge(self._password_sign_in(request.email, request.password))
+        return _counted_sign_in(
+            lambda: _tokens_or_challenge(self._password_sign_in(request.email, request.password))
+        )
 
     def _password_sign_in(self, username: str, password: str) -> Any:
         """Cognito's answer to a password sign-in (by e-mail, or by username)."""
@@ -176,23 +181,27 @@ class AuthService:
             )
         name = "NEW_PASSWORD" if field == "newPassword" else f"{request.challenge}_CODE"
         answers = {"USERNAME": request.email, name: answer}
-        response = self._call(
-            lambda: self._cognito.respond_to_auth_challenge(
-                ClientId=self._client_id,
-                ChallengeName=request.challenge,
-                Session=request.session,
-                ChallengeResponses=answers,
-            ),
-            {
-                **_LOGIN_ERRORS,
-                "CodeMismatchException": _bad_answer,
-                "ExpiredCodeException": _bad_answer,
-                "InvalidParameterException": _bad_answer,
-                "ResourceNotFoundException": _bad_answer,  # an unknown session, as moto says it
-                "InvalidPasswordException": _invalid_password,
-            },
-        )
-        return _tokens_or_challenge(response)
+
+        def answer_it() -> Tokens | SignInChallenge:
+            response = self._call(
+                lambda: self._cognito.respond_to_auth_challenge(
+                    ClientId=self._client_id,
+                    ChallengeName=request.challenge,
+                    Session=request.session,
+                    ChallengeResponses=answers,
+                ),
+                {
+                    **_LOGIN_ERRORS,
+                    "CodeMismatchException": _bad_answer,
+                    "ExpiredCodeException": _bad_answer,
+                    "InvalidParameterException": _bad_answer,
+                    "ResourceNotFoundException": _bad_answer,  # an unknown session, as moto says it
+                    "InvalidPasswordException": _invalid_password,
+                },
+            )
+            return _tokens_or_challenge(response)
+
+        return _counted_sign_in(answer_it)
 
     def refresh(self, refresh_token: str) -> RefreshedTokens:
         """New ID and access tokens from a refresh token that is still valid."""
@@ -394,6 +403,22 @@ def _invalid_password() -> ApiError:
 
 def _invalid_parameter() -> ApiError:
     return ValidationFailed("Cognito rejected the request's parameters.")
+
+
+def _counted_sign_in(
+    attempt: Callable[[], Tokens | SignInChallenge],
+) -> Tokens | SignInChallenge:
+    """A sign-in step, counted: tokens are a success; a refused password or answer, or an
+    unconfirmed account, a failure. A challenge is neither yet, and a 429 or 503 is our
+    capacity, not the user's failure."""
+    try:
+        answer = attempt()
+    except (InvalidCredentials, UserNotConfirmed):
+        count(Metric.LOGINS_FAILED)
+        raise
+    if isinstance(answer, Tokens):
+        count(Metric.LOGINS_SUCCEEDED)
+    return answer
 
 
 def _bad_answer() -> ApiError:

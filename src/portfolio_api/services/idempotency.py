@@ -20,6 +20,8 @@ from typing import Any
 from portfolio_api.core.clock import Clock
 from portfolio_api.core.errors import ApiError, Conflict, OutcomeUnknown
 from portfolio_api.core.exact_json import dumps_exact
+from portfolio_api.observability.metrics import count
+from portfolio_api.observability.names import Metric
 from portfolio_api.repositories.idempotency import COMPLETED, IdempotencyRepository
 
 logger = logging.getLogger("portfolio_api.idempotency")
@@ -100,6 +102,7 @@ class IdempotencyService:
         stored = held.get("response")
         if held.get("status") != COMPLETED or not isinstance(stored, dict):
             raise Conflict("A request with this Idempotency-Key is still being processed.")
+        count(Metric.IDEMPOTENT_REPLAYS)
         return _unpacked(stored)
 
     def _digest(self, text: str) -> str:

@@ -1,0 +1,1 @@
+"""What the service tells its operator: business metrics (names declared once) and their sinks."""
