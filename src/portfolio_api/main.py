@@ -57,7 +57,7 @@ def metrics_sink(settings: Settings) -> MetricsSink:
     """EMF lines on Lambda (`METRICS_FORMAT=emf`, set by the template), a readable log line
     elsewhere."""
     if settings.metrics_format == "emf":
-        return EmfSink(settings.environment)
+        return EmfSink(settings.stack_name, settings.environment)
     return LogSink(settings.environment)
 
 

@@ -96,8 +96,9 @@ def test_each_invocation_flushes_its_counts_once_with_no_personal_data(
         headers=owner.headers,
     ).json()
     before = [metrics_of(line) for line in emf_lines(printed(capsys))]
-    assert {"SignUps": (1, {"Environment": "test"})} in before
-    assert {"LoginsSucceeded": (1, {"Environment": "test"})} in before
+    test = {"Stack": "local", "Environment": "test"}  # STACK_NAME's default, ENVIRONMENT
+    assert {"SignUps": (1, test)} in before
+    assert {"LoginsSucceeded": (1, test)} in before
 
     # When a browser visits and views it, a bot visits, and a member fails, then succeeds, to
     # log in: each its own invocation
@@ -116,7 +117,6 @@ def test_each_invocation_flushes_its_counts_once_with_no_personal_data(
 
     # Then each wrote exactly one EMF line, with the declared names, values and dimensions
     assert [len(lines) for lines in outcomes] == [1, 1, 1, 1, 1, 1]
-    test = {"Environment": "test"}
     assert [metrics_of(lines[0]) for lines in outcomes] == [
         {"VisitsCounted": (1, test)},
         {"ContentViewsCounted": (1, test)},

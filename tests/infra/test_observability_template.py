@@ -18,6 +18,7 @@ from portfolio_api.observability.names import (
     ENVIRONMENT,
     NAMESPACE,
     REASON,
+    STACK,
     Metric,
     NotCountedReason,
 )
@@ -58,10 +59,12 @@ DIMENSION_VALUES: dict[str, set[str]] = {
     **{name: {value} for name, value in (API | FUNCTION | TABLE).items()},
     "Operation": OPERATIONS,
     ENVIRONMENT: {"<Environment>"},
+    STACK: {"<AWS::StackName>"},
     REASON: {reason.value for reason in NotCountedReason},
 }
 
 Dimensions = dict[str, str]
+OURS: Dimensions = {STACK: "<AWS::StackName>", ENVIRONMENT: "<Environment>"}
 Named = tuple[str, str, Dimensions, str]  # namespace, metric, dimensions, where
 
 
@@ -190,10 +193,12 @@ def test_every_metric_named_is_one_that_is_emitted() -> None:
         ("AWS/Lambda", "Errors", {"FunctionName": "<OtherFunction>"}),
         ("AWS/Lambda", "IteratorAge", FUNCTION),
         ("AWS/DynamoDB", "ThrottledRequests", TABLE),
-        (NAMESPACE, Metric.VISITS_NOT_COUNTED.value, {ENVIRONMENT: "<Environment>"}),
-        (NAMESPACE, Metric.SIGN_UPS.value, {ENVIRONMENT: "prod"}),
-        (NAMESPACE, "Visits", {ENVIRONMENT: "<Environment>"}),
-        ("PortfolioAPI", Metric.SIGN_UPS.value, {ENVIRONMENT: "<Environment>"}),
+        (NAMESPACE, Metric.VISITS_NOT_COUNTED.value, OURS),
+        (NAMESPACE, Metric.SIGN_UPS.value, {**OURS, ENVIRONMENT: "prod"}),
+        (NAMESPACE, Metric.SIGN_UPS.value, {ENVIRONMENT: "<Environment>"}),  # no Stack
+        (NAMESPACE, Metric.SIGN_UPS.value, {**OURS, STACK: "other-stack"}),
+        (NAMESPACE, "Visits", OURS),
+        ("PortfolioAPI", Metric.SIGN_UPS.value, OURS),
     ],
 )
 def test_the_metric_check_bites(namespace: str, name: str, dimensions: Dimensions) -> None:

@@ -67,6 +67,7 @@ class Settings(StackSettings):
     analytics_honour_privacy_signals: bool = True
     analytics_skip_owner: bool = True
     metrics_format: Literal["log", "emf"] = "log"  # emf on Lambda: CloudWatch reads the lines
+    stack_name: str = Field(default="local", min_length=1, max_length=128)  # metrics' `Stack`
 
     @field_validator("cursor_secret")
     @classmethod

@@ -17,7 +17,8 @@ class EmfSink:
     """One EMF line per dimension set an invocation counted under (one, or two when a visit
     was not counted beside another metric)."""
 
-    def __init__(self, environment: str) -> None:
+    def __init__(self, stack: str, environment: str) -> None:
+        self._stack = stack
         self._environment = environment
 
     def flush(self, counted: Counted) -> None:
@@ -30,7 +31,7 @@ class EmfSink:
             groups[reason].append((metric, value))
         for reason, metrics in groups.items():
             provider = AmazonCloudWatchEMFProvider(namespace=NAMESPACE)
-            for name, dimension in dimensions_of(self._environment, reason).items():
+            for name, dimension in dimensions_of(self._stack, self._environment, reason).items():
                 provider.add_dimension(name, dimension)
             for metric, value in metrics:
                 provider.add_metric(metric.value, "Count", value)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from typing import Protocol
 
-from portfolio_api.observability.names import ENVIRONMENT, REASON, Metric, NotCountedReason
+from portfolio_api.observability.names import ENVIRONMENT, REASON, STACK, Metric, NotCountedReason
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +63,13 @@ def in_order(counted: Counted) -> list[tuple[tuple[Metric, NotCountedReason | No
     return sorted(counted.items(), key=lambda entry: (entry[0][0], entry[0][1] or ""))
 
 
-def dimensions_of(environment: str, reason: NotCountedReason | None) -> Mapping[str, str]:
-    """A count's dimensions: the environment, and the reason a visit was not counted."""
+def dimensions_of(
+    stack: str, environment: str, reason: NotCountedReason | None
+) -> Mapping[str, str]:
+    """A count's dimensions: the stack, its environment, and why a visit was not counted."""
     if reason is None:
-        return {ENVIRONMENT: environment}
-    return {ENVIRONMENT: environment, REASON: reason.value}
+        return {STACK: stack, ENVIRONMENT: environment}
+    return {STACK: stack, ENVIRONMENT: environment, REASON: reason.value}
 
 
 class LogSink:

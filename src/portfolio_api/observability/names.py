@@ -1,12 +1,14 @@
 """Every metric the app emits, declared once: the template's dashboard and alarms name these,
 and a test holds them to this module (tests/infra/test_observability_template.py).
 
-Dimensions carry no personal data: the stack's environment and, for visits not counted, why.
+Dimensions carry no personal data: the stack, its environment and, for visits not counted, why.
+The stack's name keeps two stacks of one account and region apart (two dev stacks, say).
 """
 
 from enum import StrEnum
 
 NAMESPACE = "PortfolioApi"
+STACK = "Stack"  # on every metric: the CloudFormation stack's name (`STACK_NAME`)
 ENVIRONMENT = "Environment"  # on every metric: the stack's `Environment` parameter (dev, prod)
 REASON = "Reason"  # on `VisitsNotCounted` only
 
@@ -33,7 +35,9 @@ class NotCountedReason(StrEnum):
 
 
 DIMENSIONS: dict[Metric, tuple[str, ...]] = {
-    metric: (ENVIRONMENT, REASON) if metric is Metric.VISITS_NOT_COUNTED else (ENVIRONMENT,)
+    metric: (STACK, ENVIRONMENT, REASON)
+    if metric is Metric.VISITS_NOT_COUNTED
+    else (STACK, ENVIRONMENT)
     for metric in Metric
 }
 """Each metric's dimension names, as the dashboard and alarms must name them."""
