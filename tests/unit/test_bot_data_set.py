@@ -135,6 +135,26 @@ OWN_ADDITIONS = [
     "Mozilla/5.0 (compatible; NewThingBot/1.0; +https://example.com/bot)",
     "SomeCrawler/1.0",
     "link-preview-generator/2.1",
+    # crawlers by name, as the list before the data set had them
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Twitterbot/1.0",
+    "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2)",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/140.0 Safari/537.36",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+    "UptimeRobot/2.0",
+    "Mozilla/5.0 (compatible; Mail.RU_Bot/2.0; +https://help.mail.ru/webmaster/robots)",
+    # each of these is matched by its own token, not by a URL it happens to carry
+    "meta-externalagent/1.1",
+    "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)",
+    "Wget",
+    "Wget/1.21.4",
+    "Qwantify/2.4w",
+    "Mozilla/5.0 (compatible; Qwantify/2.4w; +https://www.qwant.com/)/2.4w",
+    "Barkrowler/0.9",
+    "Mozilla/5.0 (compatible; Barkrowler/0.9; +https://babbar.tech/crawler)",
 ]
 
 

@@ -259,24 +259,13 @@ class ContentRepository(Repository):
     def list_redirect(self, collection: str, slug: str, item_id: str) -> bool:
         """List a redirect claim under its item, as a rename now does; False when the claim
         changed meanwhile (taken over, or taken back)."""
-        entry = keys.content_redirect_entry(collection, item_id, slug)
+        update, names, values = _set_all(_redirect_attributes(collection, item_id, slug))
         try:
             self._update(
                 keys.content_slug(collection, slug),
-                update="SET #slug = :slug, #rpk = :rpk, #rsk = :rsk",
-                names={
-                    "#slug": "slug",
-                    "#rpk": keys.GSI1.pk,
-                    "#rsk": keys.GSI1.sk,
-                    "#redirect": "redirect",
-                },
-                values={
-                    ":slug": slug,
-                    ":rpk": entry[keys.GSI1.pk],
-                    ":rsk": entry[keys.GSI1.sk],
-                    ":true": True,
-                    ":id": item_id,
-                },
+                update=update,
+                names={**names, "#redirect": "redirect"},
+                values={**values, ":true": True, ":id": item_id},
                 # Invariant: only a claim that is still this item's redirect is listed under it.
                 condition="#redirect = :true AND itemId = :id",
             )
@@ -502,34 +491,39 @@ def _slug_actions(
         if new is None:
             actions.append({"Delete": {"Key": old_key}})
         else:
-            slug_entry = keys.content_slug_entry(spec.name, old_slug)
-            redirect_entry = keys.content_redirect_entry(spec.name, str(old["id"]), old_slug)
+            update, names, values = _set_all(
+                _redirect_attributes(spec.name, str(old["id"]), old_slug)
+            )
             actions.append(
                 {
                     "Update": {
                         "Key": old_key,
-                        "UpdateExpression": "SET #redirect = :true, #slug = :slug, "
-                        "#gpk = :gpk, #gsk = :gsk, #rpk = :rpk, #rsk = :rsk",
-                        "ExpressionAttributeNames": {
-                            "#redirect": "redirect",
-                            "#slug": "slug",
-                            "#gpk": keys.GSI3.pk,
-                            "#gsk": keys.GSI3.sk,
-                            "#rpk": keys.GSI1.pk,
-                            "#rsk": keys.GSI1.sk,
-                        },
-                        "ExpressionAttributeValues": {
-                            ":true": True,
-                            ":slug": old_slug,
-                            ":gpk": slug_entry[keys.GSI3.pk],
-                            ":gsk": slug_entry[keys.GSI3.sk],
-                            ":rpk": redirect_entry[keys.GSI1.pk],
-                            ":rsk": redirect_entry[keys.GSI1.sk],
-                        },
+                        "UpdateExpression": update,
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
                     }
                 }
             )
     return actions
+
+
+def _redirect_attributes(collection: str, item_id: str, slug: str) -> dict[str, Any]:
+    """What makes a slug claim a redirect: found by the slug (GSI3), listed under the item it
+    points to (GSI1). A rename sets these on the old claim; an import puts them whole."""
+    return {
+        "itemId": item_id,
+        "slug": slug,
+        "redirect": True,
+        **keys.content_slug_entry(collection, slug),
+        **keys.content_redirect_entry(collection, item_id, slug),
+    }
+
+
+def _set_all(attributes: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression setting each attribute, with its names and values."""
+    names = {f"#s{i}": name for i, name in enumerate(attributes)}
+    values = {f":s{i}": value for i, value in enumerate(attributes.values())}
+    return "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(names))), names, values
 
 
 def _redirect_claim(spec: ContentSpec, item_id: str, slug: str) -> dict[str, Any]:
@@ -538,11 +532,7 @@ def _redirect_claim(spec: ContentSpec, item_id: str, slug: str) -> dict[str, Any
         "Item": {
             **keys.content_slug(spec.name, slug),
             **SLUG_CLAIM.stamp,
-            "itemId": item_id,
-            "slug": slug,
-            "redirect": True,
-            **keys.content_slug_entry(spec.name, slug),
-            **keys.content_redirect_entry(spec.name, item_id, slug),
+            **_redirect_attributes(spec.name, item_id, slug),
         },
         "ConditionExpression": "attribute_not_exists(PK) OR #redirect = :true",
         "ExpressionAttributeNames": {"#redirect": "redirect"},
